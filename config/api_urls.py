@@ -1,0 +1,24 @@
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from patrol.api import views as patrol_views
+from threats.api import views as threats_views
+
+router = DefaultRouter()
+router.register("reserves", patrol_views.ReserveViewSet, basename="reserve")
+router.register("teams", patrol_views.TeamViewSet, basename="team")
+router.register("posts", patrol_views.PostViewSet, basename="post")
+router.register("access-points", patrol_views.AccessPointViewSet, basename="access-point")
+router.register("zones", patrol_views.ZoneViewSet, basename="zone")
+router.register("patrols", patrol_views.PatrolViewSet, basename="patrol")
+router.register("species", threats_views.SpeciesViewSet, basename="species")
+router.register("snare-finds", threats_views.SnareFindViewSet, basename="snare-find")
+router.register("incidents", threats_views.IncidentViewSet, basename="incident")
+router.register("detections", threats_views.DetectionViewSet, basename="detection")
+router.register("camera-deployments", threats_views.CameraDeploymentViewSet, basename="camera-deployment")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,52 @@
+import pytest
+from rest_framework.test import APIClient
+
+from patrol.models import Role
+from tests.patrol.factories import MembershipFactory, ReserveFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def member(reserve, role=Role.MANAGER, clearance=False, username=None):
+    kwargs = {"username": username} if username else {}
+    user = UserFactory(**kwargs)
+    MembershipFactory(user=user, reserve=reserve, role=role, sensitive_clearance=clearance)
+    return user
+
+
+@pytest.fixture
+def reserve_a(db):
+    return ReserveFactory(slug="reserve-a", name="Reserve A")
+
+
+@pytest.fixture
+def reserve_b(db):
+    return ReserveFactory(slug="reserve-b", name="Reserve B")
+
+
+@pytest.fixture
+def manager_a(reserve_a):
+    return member(reserve_a, Role.MANAGER, clearance=True, username="manager_a")
+
+
+@pytest.fixture
+def manager_b(reserve_b):
+    return member(reserve_b, Role.MANAGER, clearance=True, username="manager_b")
+
+
+@pytest.fixture
+def analyst_a(reserve_a):
+    return member(reserve_a, Role.ANALYST, username="analyst_a")
+
+
+@pytest.fixture
+def ranger_a(reserve_a):
+    return member(reserve_a, Role.RANGER, username="ranger_a")
+
+
+@pytest.fixture
+def team_a(reserve_a, ranger_a):
+    return TeamFactory(reserve=reserve_a, name="Team A", members=[ranger_a])

@@ -1,0 +1,125 @@
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from patrol.api.base import ReserveField, UserScopedPrimaryKeyField, validate_wgs84
+from patrol.selectors import patrols_for_user
+from threats.models import CameraDeployment, Detection, Incident, SnareFind, Species
+from threats.selectors import camera_deployments_for_user, snare_finds_for_user
+
+
+class SpeciesField(serializers.SlugRelatedField):
+    default_error_messages = {"does_not_exist": _("Unknown species: '{value}'.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="scientific_name", queryset=Species.objects.all(), **kwargs)
+
+
+class SpeciesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Species
+        fields = ["id", "scientific_name", "common_name_en", "common_name_ru", "sensitive", "is_snare_target"]
+
+
+class FieldRecordSerializer(GeoFeatureModelSerializer):
+    reserve = ReserveField()
+    patrol = UserScopedPrimaryKeyField(selector=patrols_for_user, required=False, allow_null=True)
+    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    record_fields = [
+        "id", "reserve", "patrol", "gps_accuracy_m", "notes", "reported_by", "needs_review", "review_reasons",
+        "version", "created_at", "updated_at",
+    ]  # fmt: skip
+    record_read_only = ["needs_review", "review_reasons", "version", "created_at", "updated_at"]
+
+    def validate_location(self, value: Point) -> Point:
+        if value.geom_type != "Point":
+            raise serializers.ValidationError(_("A location must be a GeoJSON Point."))
+        return validate_wgs84(value)
+
+    def validate_gps_accuracy_m(self, value):
+        if value is not None and value < 0:
+            raise serializers.ValidationError(_("GPS accuracy cannot be negative."))
+        return value
+
+
+class SnareFindSerializer(FieldRecordSerializer):
+    catch_species = SpeciesField(required=False, allow_null=True)
+
+    class Meta:
+        model = SnareFind
+        geo_field = "location"
+        fields = [
+            *FieldRecordSerializer.record_fields,
+            "found_at", "count", "material", "state", "placement", "catch_species", "catch_condition", "action",
+        ]  # fmt: skip
+        read_only_fields = FieldRecordSerializer.record_read_only
+
+    def validate(self, attrs):
+        condition = attrs.get("catch_condition", getattr(self.instance, "catch_condition", "none"))
+        species = attrs.get("catch_species", getattr(self.instance, "catch_species", None))
+        if condition == SnareFind.CatchCondition.NONE and species is not None:
+            raise serializers.ValidationError(
+                {"catch_condition": [_("A catch species is given: say whether it was alive, injured or dead.")]}
+            )
+        return attrs
+
+
+class IncidentSerializer(FieldRecordSerializer):
+    snare_finds = UserScopedPrimaryKeyField(selector=snare_finds_for_user, many=True, required=False)
+
+    class Meta:
+        model = Incident
+        geo_field = "location"
+        fields = [*FieldRecordSerializer.record_fields, "kind", "occurred_at", "description", "snare_finds"]
+        read_only_fields = FieldRecordSerializer.record_read_only
+
+
+class DetectionSerializer(FieldRecordSerializer):
+    """Shown at `display_location`: the exact point only to users with clearance for sensitive species."""
+
+    species = SpeciesField()
+    location = GeometryField(write_only=True)
+    display_location = GeometryField(read_only=True)
+    location_generalised = serializers.BooleanField(read_only=True)
+    deployment = UserScopedPrimaryKeyField(
+        selector=camera_deployments_for_user, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Detection
+        geo_field = "display_location"
+        fields = [
+            *FieldRecordSerializer.record_fields,
+            "location", "display_location", "location_generalised",
+            "species", "method", "observed_at", "count", "individual_id", "deployment",
+        ]  # fmt: skip
+        read_only_fields = FieldRecordSerializer.record_read_only
+
+
+class CameraDeploymentSerializer(GeoFeatureModelSerializer):
+    reserve = ReserveField()
+    location = GeometryField(write_only=True)
+    display_location = GeometryField(read_only=True)
+    location_generalised = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = CameraDeployment
+        geo_field = "display_location"
+        fields = [
+            "id", "reserve", "deployment_id", "location_name", "location", "display_location", "location_generalised",
+            "start", "end", "camera_id", "camera_model", "camera_height_m", "feature_type", "notes",
+        ]  # fmt: skip
+
+    def validate_location(self, value):
+        if value.geom_type != "Point":
+            raise serializers.ValidationError(_("A location must be a GeoJSON Point."))
+        return validate_wgs84(value)
+
+    def validate(self, attrs):
+        start = attrs.get("start", getattr(self.instance, "start", None))
+        end = attrs.get("end", getattr(self.instance, "end", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        return attrs
