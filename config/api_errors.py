@@ -6,6 +6,7 @@ say exactly what is wrong; it is {} for errors not tied to a field.
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -39,9 +40,11 @@ def _plain(detail: Any) -> Any:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        if hasattr(exc, "error_dict"):
+            fields = {("non_field_errors" if k == NON_FIELD_ERRORS else k): v for k, v in exc.message_dict.items()}
+        else:
+            fields = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(fields)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -54,7 +57,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     detail = exc.detail
     if isinstance(exc, exceptions.ValidationError):
         fields = _plain(detail) if isinstance(detail, dict) else {"non_field_errors": _plain(detail)}
-        fields.pop("non_field_errors", None) if not fields.get("non_field_errors") else None
         message = _first_message(detail) or "Invalid input."
         response.data = error_body("invalid", message, fields)
         response.status_code = status.HTTP_400_BAD_REQUEST

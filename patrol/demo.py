@@ -367,7 +367,11 @@ def _route_from_post(valley: Valley, main: Valley, post_xy: np.ndarray, rng) -> 
     """Along the main valley from the post to the tributary's mouth, then up the tributary."""
     post_i = int(np.argmin(np.linalg.norm(main.xy - post_xy, axis=1)))
     if valley.name == main.name:
-        far = int(np.clip(post_i + rng.integers(-250, 250), 0, len(main.xy) - 1))
+        # 5-15 km up or down the main valley (50 m between vertices)
+        reach = int(rng.integers(100, 300)) * (1 if rng.random() < 0.5 else -1)
+        far = int(np.clip(post_i + reach, 0, len(main.xy) - 1))
+        if abs(far - post_i) < 100:
+            far = int(np.clip(post_i - reach, 0, len(main.xy) - 1))
         lo, hi = sorted((post_i, far))
         segment = main.xy[lo : hi + 1]
         return segment if far >= post_i else segment[::-1]

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 from django.db import transaction
+from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 from django.utils.translation import gettext as _
 
 from patrol.access import membership_require, require_manager

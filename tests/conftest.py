@@ -1,8 +1,19 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from rest_framework.test import APIClient
 
 from patrol.models import Role
 from tests.patrol.factories import MembershipFactory, ReserveFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Transactional tests flush the preloaded species; a reused test database gets them back here."""
+    preload = importlib.import_module("threats.migrations.0002_preload_species").preload
+    with django_db_blocker.unblock():
+        preload(apps, None)
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ class SnapToGrid(Func):
 
 
 def _cleared_reserve_ids(user: User) -> QuerySet:
+    if not user.is_authenticated:
+        return Membership.objects.none().values("reserve_id")
     return Membership.objects.filter(user=user, sensitive_clearance=True).values("reserve_id")
 
 

@@ -120,7 +120,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -149,3 +148,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Field sync (field app, POST /api/v1/sync/, photo upload). Every limit can be set from the environment.
+IRBIS_SYNC_MAX_BATCH_ITEMS = env.int("IRBIS_SYNC_MAX_BATCH_ITEMS", default=500)
+IRBIS_SYNC_MAX_TRACK_POINTS = env.int("IRBIS_SYNC_MAX_TRACK_POINTS", default=5000)  # per track_points item
+IRBIS_SYNC_MAX_PHOTO_BYTES = env.int("IRBIS_SYNC_MAX_PHOTO_BYTES", default=15 * 1024 * 1024)
+IRBIS_SYNC_PHOTO_TYPES = env.list("IRBIS_SYNC_PHOTO_TYPES", default=["image/jpeg", "image/png", "image/webp"])
+IRBIS_SYNC_PHOTO_MAX_PX = env.int("IRBIS_SYNC_PHOTO_MAX_PX", default=1600)  # longest side after downscaling
+IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M = env.float("IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M", default=1000.0)
+IRBIS_SYNC_CLOCK_SKEW_S = env.int("IRBIS_SYNC_CLOCK_SKEW_S", default=300)
+IRBIS_SYNC_ACCURACY_FLAG_M = env.float("IRBIS_SYNC_ACCURACY_FLAG_M", default=100.0)

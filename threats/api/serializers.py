@@ -1,4 +1,7 @@
+from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import Point
+from drf_spectacular.contrib.rest_framework_gis import build_geo_schema
+from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -55,6 +58,7 @@ class SnareFindSerializer(FieldRecordSerializer):
             "found_at", "count", "material", "state", "placement", "catch_species", "catch_condition", "action",
         ]  # fmt: skip
         read_only_fields = FieldRecordSerializer.record_read_only
+        extra_kwargs = {"count": {"min_value": 1}}
 
     def validate(self, attrs):
         condition = attrs.get("catch_condition", getattr(self.instance, "catch_condition", "none"))
@@ -76,12 +80,21 @@ class IncidentSerializer(FieldRecordSerializer):
         read_only_fields = FieldRecordSerializer.record_read_only
 
 
-class DetectionSerializer(FieldRecordSerializer):
+@extend_schema_field(build_geo_schema(PointField()))
+class PointGeometryField(GeometryField):
+    """A GeoJSON Point (documented as such in the OpenAPI schema)."""
+
+
+class GeneralisedPointFeatureSerializer(GeoFeatureModelSerializer):
+    """A GeoJSON Feature shown at `display_location` (see threats.selectors): exact only with clearance."""
+
+
+class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializer):
     """Shown at `display_location`: the exact point only to users with clearance for sensitive species."""
 
     species = SpeciesField()
-    location = GeometryField(write_only=True)
-    display_location = GeometryField(read_only=True)
+    location = PointGeometryField(write_only=True)
+    display_location = PointGeometryField(read_only=True)
     location_generalised = serializers.BooleanField(read_only=True)
     deployment = UserScopedPrimaryKeyField(
         selector=camera_deployments_for_user, required=False, allow_null=True
@@ -96,12 +109,13 @@ class DetectionSerializer(FieldRecordSerializer):
             "species", "method", "observed_at", "count", "individual_id", "deployment",
         ]  # fmt: skip
         read_only_fields = FieldRecordSerializer.record_read_only
+        extra_kwargs = {"count": {"min_value": 1}}
 
 
-class CameraDeploymentSerializer(GeoFeatureModelSerializer):
+class CameraDeploymentSerializer(GeneralisedPointFeatureSerializer):
     reserve = ReserveField()
-    location = GeometryField(write_only=True)
-    display_location = GeometryField(read_only=True)
+    location = PointGeometryField(write_only=True)
+    display_location = PointGeometryField(read_only=True)
     location_generalised = serializers.BooleanField(read_only=True)
 
     class Meta:

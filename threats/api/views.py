@@ -1,5 +1,9 @@
 import django_filters
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework_gis.filters import InBBoxFilter
 
 from patrol.api.base import GeoPagination, ScopedViewSet
@@ -11,6 +15,7 @@ from threats.api.serializers import (
     SnareFindSerializer,
     SpeciesSerializer,
 )
+from threats.exports import export_rows
 from threats.models import Detection, Incident, SnareFind
 from threats.selectors import (
     camera_deployments_for_user,
@@ -38,12 +43,23 @@ def _record_filter(model, time_field: str, extra: list[str]) -> type[django_filt
 
 
 class RecordViewSet(ScopedViewSet):
+    """Record lists, plus `export/`: the same filtered rows as CSV (generalised where the list is)."""
+
     pagination_class = GeoPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, InBBoxFilter]
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
     update_service = staticmethod(lambda actor, obj, data: services.record_update(actor=actor, record=obj, data=data))
     delete_service = staticmethod(lambda actor, obj: services.record_delete(actor=actor, record=obj))
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        rows = export_rows(self.filter_queryset(self.get_queryset()))
+        name = self.get_queryset().model._meta.model_name
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}s.csv"'
+        return response
 
 
 class SnareFindViewSet(RecordViewSet):

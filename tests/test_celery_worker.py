@@ -1,0 +1,67 @@
+"""A real Celery worker, through the real Redis broker, runs a task against the real PostGIS."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+from patrol.models import Patrol
+from patrol.services import patrol_create
+from tests.patrol.factories import TeamFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def real_worker():
+    """Start `celery worker` on a queue of its own, pointed at the test database; stop it afterwards."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DATABASE_URL": f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo", "--loglevel=INFO",
+         "-n", f"{queue}@%h"],  # fmt: skip
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+@pytest.mark.celery_worker
+# serialized_rollback: the flush after a transactional test would drop the preloaded species.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_measures_a_patrol_track_queued_on_commit(real_worker, reserve_a, manager_a):
+    from django.contrib.gis.geos import LineString, MultiLineString
+
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    team = TeamFactory(reserve=reserve_a)
+    # 0.01 degree of latitude along a meridian is 1.11 km.
+    track = MultiLineString(LineString((87.4, 50.10), (87.4, 50.11)), srid=4326)
+    patrol = patrol_create(actor=manager_a, reserve=reserve_a, team=team, track=track)
+
+    deadline = time.monotonic() + 60
+    length = None
+    while time.monotonic() < deadline and length is None:
+        assert real_worker.poll() is None, real_worker.stdout.read()
+        length = Patrol.objects.get(pk=patrol.pk).track_length_km
+        time.sleep(0.2)
+    assert length == pytest.approx(1.112, abs=0.002)
