@@ -3,8 +3,11 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key")
-os.environ.setdefault("DATABASE_URL", "postgis://irbis:irbis@127.0.0.1:54329/irbis")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
+# The project-local services of scripts/services.sh (ports overridable for a second checkout).
+os.environ.setdefault(
+    "DATABASE_URL", f"postgis://irbis:irbis@127.0.0.1:{os.environ.get('IRBIS_PG_PORT', '54329')}/irbis"
+)
+os.environ.setdefault("CELERY_BROKER_URL", f"redis://127.0.0.1:{os.environ.get('IRBIS_REDIS_PORT', '63799')}/0")
 
 from .base import *  # noqa: E402,F403
 
