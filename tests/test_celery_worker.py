@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def real_worker():
+def real_worker(tmp_path):
     """Start `celery worker` on a queue of its own, pointed at the test database; stop it afterwards."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
@@ -30,11 +30,13 @@ def real_worker():
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DATABASE_URL": f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
+    log = open(tmp_path / "worker.log", "w")  # a file, not a pipe: a full pipe would stall the worker
     worker = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo", "--loglevel=INFO",
          "-n", f"{queue}@%h"],  # fmt: skip
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    worker.log_path = tmp_path / "worker.log"
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
@@ -44,6 +46,7 @@ def real_worker():
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
         worker.terminate()
         worker.wait(timeout=20)
+        log.close()
 
 
 @pytest.mark.celery_worker
@@ -61,7 +64,7 @@ def test_worker_measures_a_patrol_track_queued_on_commit(real_worker, reserve_a,
     deadline = time.monotonic() + 60
     length = None
     while time.monotonic() < deadline and length is None:
-        assert real_worker.poll() is None, real_worker.stdout.read()
+        assert real_worker.poll() is None, real_worker.log_path.read_text()
         length = Patrol.objects.get(pk=patrol.pk).track_length_km
         time.sleep(0.2)
     assert length == pytest.approx(1.112, abs=0.002)

@@ -1,0 +1,47 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+from patrol.models import Role
+from patrol.services import patrol_update
+from tests.conftest import member
+from tests.patrol.factories import PatrolFactory
+from tests.threats.factories import SnareFindFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_manager(reserve_a):
+    user = member(reserve_a, Role.MANAGER, clearance=True, username="staff_manager")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["patrol", "threats"]))
+    return user
+
+
+def test_admin_change_form_has_a_map_widget(client, staff_manager, reserve_a):
+    find = SnareFindFactory(reserve=reserve_a)
+    client.force_login(staff_manager)
+    page = client.get(f"/admin/threats/snarefind/{find.pk}/change/").content.decode()
+    assert "leaflet/leaflet.js" in page
+    assert "id_location-map" in page or "id_location_map" in page
+
+
+def test_admin_shows_patrol_history_with_who_changed_what(client, staff_manager, reserve_a):
+    patrol = PatrolFactory(reserve=reserve_a, objective="Sweep Shavla")
+    patrol_update(actor=staff_manager, patrol=patrol, data={"objective": "Sweep Kara-Su"})
+    client.force_login(staff_manager)
+    page = client.get(f"/admin/patrol/patrol/{patrol.pk}/history/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Sweep Shavla" in body and "Sweep Kara-Su" in body
+
+
+def test_admin_lists_only_own_reserves(client, staff_manager, reserve_a, reserve_b):
+    SnareFindFactory(reserve=reserve_a, notes="ours")
+    theirs = SnareFindFactory(reserve=reserve_b)
+    client.force_login(staff_manager)
+    listing = client.get("/admin/threats/snarefind/")
+    assert listing.status_code == 200
+    assert f"/admin/threats/snarefind/{theirs.pk}/change/" not in listing.content.decode()
+    assert client.get(f"/admin/threats/snarefind/{theirs.pk}/change/").status_code == 302  # "doesn't exist"
