@@ -12,7 +12,7 @@ setup:
 	$(PY) manage.py migrate --noinput -v 0
 
 demo: setup
-	$(PY) manage.py seed_demo --if-empty -v 0
+	$(PY) manage.py seed_demo --if-empty >/dev/null
 	./scripts/serve.sh $(HOST) $(PORT)
 
 test:

@@ -55,7 +55,7 @@ pg_start() {
       "SELECT 1 FROM pg_database WHERE datname='irbis'" | grep -q 1; then
     as_pg /usr/lib/postgresql/15/bin/createdb -h "$home" -p "$PG_PORT" -U irbis irbis
   fi
-  as_pg /usr/lib/postgresql/15/bin/psql -q -h "$home" -p "$PG_PORT" -U irbis -d irbis \
+  PGOPTIONS="-c client_min_messages=warning" as_pg /usr/lib/postgresql/15/bin/psql -q -h "$home" -p "$PG_PORT" -U irbis -d irbis \
     -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
 }
 
