@@ -31,4 +31,5 @@ quality: lint
 
 bench:
 	./scripts/bootstrap.sh
+	.venv/bin/pip install -q -r requirements-bench.txt
 	$(PY) benchmarks/run_all.py

@@ -1,0 +1,294 @@
+"""GeoTIFF reading, writing and reprojection for terrain and risk layers.
+
+Pure I/O on top of Django's ctypes GDAL binding (``GDALRaster``): no database, no web layer.
+Arrays come back as float64 with ``NaN`` where the file has nodata, so the numerical modules
+never see a sentinel value.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from django.contrib.gis.gdal import CoordTransform, GDALException, GDALRaster, OGRGeometry, SpatialReference
+
+DEFAULT_RESOLUTION_M = 50.0
+
+# Metres per degree used for geographic (lon/lat) rasters; shared with terrain.py and tests.
+METRES_PER_DEGREE_EW_AT_EQUATOR = 111_320.0
+METRES_PER_DEGREE_NS = 110_574.0
+
+_GDT_FLOAT32 = 6
+_GDT_FLOAT64 = 7
+
+
+class RasterError(Exception):
+    """A raster file cannot be used; the message names the file and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Raster:
+    """A single-band raster on a north-up grid.
+
+    ``geotransform`` is GDAL's (origin_x, pixel_w, 0, origin_y, 0, pixel_h) with pixel_h < 0;
+    cell (row, col) has its centre at origin + (col + 0.5, row + 0.5) * pixel size.
+    """
+
+    data: np.ndarray  # float64, NaN = nodata
+    geotransform: tuple[float, float, float, float, float, float]
+    srid: int
+    is_geographic: bool
+    source: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data.shape
+
+    def cell_centre(self, row: int, col: int) -> tuple[float, float]:
+        x0, pw, _, y0, _, ph = self.geotransform
+        return (x0 + (col + 0.5) * pw, y0 + (row + 0.5) * ph)
+
+    def cell_at(self, x: float, y: float) -> tuple[int, int]:
+        """(row, col) of the cell containing (x, y); may lie outside the grid (caller checks)."""
+        x0, pw, _, y0, _, ph = self.geotransform
+        return (math.floor((y - y0) / ph), math.floor((x - x0) / pw))
+
+    def contains_cell(self, row: int, col: int) -> bool:
+        return 0 <= row < self.shape[0] and 0 <= col < self.shape[1]
+
+    def cell_sizes_m(self) -> tuple[np.ndarray, float]:
+        """(east-west metres per cell for each row, north-south metres per cell)."""
+        return cell_sizes_m(self.geotransform, self.shape, is_geographic=self.is_geographic)
+
+    def same_grid_as(self, other: Raster) -> bool:
+        return (
+            self.shape == other.shape
+            and self.srid == other.srid
+            and np.allclose(
+                self.geotransform, other.geotransform, rtol=0, atol=1e-9 * max(1.0, abs(self.geotransform[0]))
+            )
+        )
+
+
+def cell_sizes_m(
+    geotransform: tuple[float, ...], shape: tuple[int, int], *, is_geographic: bool
+) -> tuple[np.ndarray, float]:
+    """Cell size in metres: an east-west size per row and one north-south size.
+
+    Geographic grids: 111,320 * cos(latitude of the row centre) m per degree east-west and
+    110,574 m per degree north-south (the project's agreed approximation).
+    """
+    rows = shape[0]
+    _, pw, _, y0, _, ph = geotransform
+    if not is_geographic:
+        return np.full(rows, abs(pw), dtype=np.float64), float(abs(ph))
+    latitudes = y0 + (np.arange(rows) + 0.5) * ph
+    dx = METRES_PER_DEGREE_EW_AT_EQUATOR * np.cos(np.radians(latitudes)) * abs(pw)
+    return dx.astype(np.float64), float(METRES_PER_DEGREE_NS * abs(ph))
+
+
+def _open(path: str | os.PathLike) -> GDALRaster:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise RasterError(f"{path}: file does not exist")
+    if os.path.getsize(path) == 0:
+        raise RasterError(f"{path}: file is empty")
+    try:
+        source = GDALRaster(path)
+    except GDALException as exc:
+        raise RasterError(f"{path}: not a readable raster ({exc})") from exc
+    if source.driver.name != "GTiff":
+        raise RasterError(f"{path}: unsupported format {source.driver.name!r}, expected a GeoTIFF")
+    return source
+
+
+def _checked_srid(source: GDALRaster, path: str) -> tuple[int, bool]:
+    try:
+        srs = source.srs
+    except GDALException:
+        srs = None
+    if srs is None:
+        raise RasterError(f"{path}: no coordinate reference system")
+    srid = srs.srid
+    if srid is None:
+        raise RasterError(f"{path}: coordinate reference system has no EPSG code")
+    return int(srid), bool(srs.geographic)
+
+
+def read_raster(path: str | os.PathLike, *, band: int = 1) -> Raster:
+    """Read one band of a GeoTIFF as float64 with NaN for nodata. Raises RasterError."""
+    path = os.fspath(path)
+    source = _open(path)
+    if source.width < 1 or source.height < 1 or len(source.bands) < band:
+        raise RasterError(f"{path}: raster has no cells or no band {band}")
+    gt = tuple(float(v) for v in source.geotransform)
+    if gt[2] != 0.0 or gt[4] != 0.0:
+        raise RasterError(f"{path}: rotated/skewed rasters are not supported")
+    if gt[1] <= 0 or gt[5] >= 0:
+        raise RasterError(f"{path}: only north-up rasters (positive pixel width, negative height) are supported")
+    srid, is_geographic = _checked_srid(source, path)
+    gdal_band = source.bands[band - 1]
+    try:
+        values = gdal_band.data()
+    except GDALException as exc:
+        raise RasterError(f"{path}: cell data cannot be read, the file is corrupt or truncated ({exc})") from exc
+    if values is None or values.shape != (source.height, source.width):
+        raise RasterError(f"{path}: cell data cannot be read")
+    data = np.asarray(values, dtype=np.float64).copy()
+    nodata = gdal_band.nodata_value
+    if nodata is not None:
+        data[data == nodata] = np.nan
+    if not np.isfinite(data).any():
+        raise RasterError(f"{path}: every cell is nodata")
+    return Raster(data=data, geotransform=gt, srid=srid, is_geographic=is_geographic, source=path)
+
+
+def read_dem(
+    path: str | os.PathLike,
+    *,
+    target_srid: int | None = None,
+    resolution_m: float = DEFAULT_RESOLUTION_M,
+) -> Raster:
+    """Read an elevation model; with ``target_srid`` resample it (bilinear) into that projected
+    CRS at ``resolution_m``. Without it the DEM's own grid is returned unchanged."""
+    dem = read_raster(path)
+    if target_srid is None:
+        return dem
+    return warp_raster(dem, target_srid=target_srid, resolution_m=resolution_m)
+
+
+def _to_gdal(raster: Raster, *, name: str = "", driver: str = "MEM") -> GDALRaster:
+    x0, pw, _, y0, _, ph = raster.geotransform
+    rows, cols = raster.shape
+    return GDALRaster(
+        {
+            "driver": driver,
+            "name": name,
+            "width": cols,
+            "height": rows,
+            "srid": raster.srid,
+            "origin": [x0, y0],
+            "scale": [pw, ph],
+            "skew": [0.0, 0.0],
+            "datatype": _GDT_FLOAT64,
+            "bands": [{"data": raster.data, "nodata_value": float("nan")}],
+        }
+    )
+
+
+def warp_raster(raster: Raster, *, target_srid: int, resolution_m: float, resampling: str = "Bilinear") -> Raster:
+    """Reproject onto a north-up grid in ``target_srid`` (a projected CRS) with square cells of
+    ``resolution_m``. Cells outside the source or next to its nodata become NaN."""
+    if resolution_m <= 0:
+        raise RasterError(f"{raster.source or 'raster'}: resolution must be positive, got {resolution_m}")
+    target_srs = SpatialReference(target_srid)
+    if target_srs.geographic:
+        raise RasterError(f"EPSG:{target_srid} is geographic; planning needs a projected CRS in metres")
+    x0, pw, _, y0, _, ph = raster.geotransform
+    rows, cols = raster.shape
+    x1, y1 = x0 + cols * pw, y0 + rows * ph
+    # Densified outline, so curved edges after reprojection are inside the envelope.
+    steps = 32
+    ring = (
+        [(x0 + (x1 - x0) * i / steps, y0) for i in range(steps)]
+        + [(x1, y0 + (y1 - y0) * i / steps) for i in range(steps)]
+        + [(x1 - (x1 - x0) * i / steps, y1) for i in range(steps)]
+        + [(x0, y1 - (y1 - y0) * i / steps) for i in range(steps)]
+    )
+    ring.append(ring[0])
+    wkt = "POLYGON((" + ",".join(f"{x!r} {y!r}" for x, y in ring) + "))"
+    outline = OGRGeometry(wkt, srs=SpatialReference(raster.srid))
+    # GDAL 3 honours authority axis order for EPSG:4326 (lat, lon); keep x = lon.
+    outline.transform(CoordTransform(_traditional_srs(raster.srid), _traditional_srs(target_srid)))
+    min_x, min_y, max_x, max_y = outline.extent
+    width = max(1, math.ceil((max_x - min_x) / resolution_m))
+    height = max(1, math.ceil((max_y - min_y) / resolution_m))
+    source = _to_gdal(raster)
+    warped = source.warp(
+        {
+            "driver": "MEM",
+            "name": "",
+            "srid": target_srid,
+            "origin": [min_x, max_y],
+            "scale": [resolution_m, -resolution_m],
+            "skew": [0.0, 0.0],
+            "width": width,
+            "height": height,
+            "datatype": _GDT_FLOAT64,
+        },
+        resampling=resampling,
+    )
+    data = np.asarray(warped.bands[0].data(), dtype=np.float64).copy()
+    gt = tuple(float(v) for v in warped.geotransform)
+    return Raster(data=data, geotransform=gt, srid=int(target_srid), is_geographic=False, source=raster.source)
+
+
+def _traditional_srs(srid: int) -> SpatialReference:
+    srs = SpatialReference(srid)
+    srs.axis_order = _traditional_axis_order()
+    return srs
+
+
+def _traditional_axis_order():
+    from django.contrib.gis.gdal.srs import AxisOrder
+
+    return AxisOrder.TRADITIONAL
+
+
+def transform_points(points: np.ndarray, *, from_srid: int, to_srid: int) -> np.ndarray:
+    """Transform an (n, 2) array of x, y (lon, lat for geographic) between EPSG codes."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if from_srid == to_srid or len(points) == 0:
+        return points.copy()
+    transform = CoordTransform(_traditional_srs(from_srid), _traditional_srs(to_srid))
+    if len(points) == 1:
+        geom = OGRGeometry(f"POINT({float(points[0, 0])!r} {float(points[0, 1])!r})", srs=_traditional_srs(from_srid))
+        geom.transform(transform)
+        return np.array([[geom.x, geom.y]])
+    wkt = "LINESTRING(" + ",".join(f"{float(x)!r} {float(y)!r}" for x, y in points) + ")"
+    geom = OGRGeometry(wkt, srs=_traditional_srs(from_srid))
+    geom.transform(transform)
+    return np.asarray(geom.coords, dtype=np.float64)
+
+
+def write_geotiff(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    *,
+    geotransform: tuple[float, ...],
+    srid: int,
+    nodata: float | None = float("nan"),
+    dtype: str = "float32",
+) -> None:
+    """Write a single-band, deflate-compressed GeoTIFF. NaN cells are written as ``nodata``."""
+    path = os.fspath(path)
+    array = np.asarray(data)
+    if array.ndim != 2 or array.size == 0:
+        raise RasterError(f"{path}: need a non-empty 2-D array, got shape {array.shape}")
+    datatype = {"float32": _GDT_FLOAT32, "float64": _GDT_FLOAT64}[dtype]
+    array = array.astype(dtype)
+    if nodata is not None and not math.isnan(nodata):
+        array = np.where(np.isnan(array), nodata, array)
+    band = {"data": array}
+    if nodata is not None:
+        band["nodata_value"] = nodata
+    x0, pw, _, y0, _, ph = geotransform
+    target = GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": path,
+            "width": array.shape[1],
+            "height": array.shape[0],
+            "srid": srid,
+            "origin": [x0, y0],
+            "scale": [pw, ph],
+            "skew": [0.0, 0.0],
+            "datatype": datatype,
+            "bands": [band],
+            "papsz_options": {"compress": "deflate"},
+        }
+    )
+    target._flush()  # GDALRaster has no public flush; data reaches disk when closed or flushed.
+    del target
