@@ -12,7 +12,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as `.venv/bin/python benchmarks/NAME.py` from anywhere
 
-DEM_DIR = Path(os.environ.get("IRBIS_DEM_DIR", "/work/shared/data/dem"))
+from tests.shared_data import DEM_DIR as SHARED_DEM_DIR  # noqa: E402  (after the sys.path line)
+
+DEM_DIR = Path(os.environ["IRBIS_DEM_DIR"]) if os.environ.get("IRBIS_DEM_DIR") else SHARED_DEM_DIR
 BIGTUJUNGA = DEM_DIR / "bigtujunga-srtm-30m.tif"
 ZION = DEM_DIR / "zion-srtm-90m.tif"
 

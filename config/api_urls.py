@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from patrol.api import planning as planning_views
 from patrol.api import views as patrol_views
 from threats.api import views as threats_views
 
@@ -12,6 +13,8 @@ router.register("posts", patrol_views.PostViewSet, basename="post")
 router.register("access-points", patrol_views.AccessPointViewSet, basename="access-point")
 router.register("zones", patrol_views.ZoneViewSet, basename="zone")
 router.register("patrols", patrol_views.PatrolViewSet, basename="patrol")
+router.register("route-plans", planning_views.RoutePlanViewSet, basename="route-plan")
+router.register("valley-reaches", planning_views.ValleyReachViewSet, basename="valley-reach")
 router.register("species", threats_views.SpeciesViewSet, basename="species")
 router.register("snare-finds", threats_views.SnareFindViewSet, basename="snare-find")
 router.register("incidents", threats_views.IncidentViewSet, basename="incident")

@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from patrol import demo
 from patrol.models import AccessPoint, Membership, Patrol, Post, Reserve, Role, Team, Zone
 from patrol.services import patrol_track_lengths_update, reserve_create, user_create
+from patrol.terrain_services import terrain_import
 from threats.models import CameraDeployment, Detection, Incident, SnareFind, Species
 
 DEMO_SLUG = "argut-demo"
@@ -90,6 +91,7 @@ def demo_reserve_seed(*, seed: int = 1, end: datetime | None = None, slug: str =
     reserve.dem.save(f"{slug}-dem-{int(world.cell_m)}m.tif",
                      ContentFile(geotiff_bytes(world.elevation, world.origin, world.cell_m, demo.DEMO_EPSG)))  # fmt: skip
 
+    terrain_import(reserve=reserve, path=reserve.dem.path, resolution_m=world.cell_m)
     users = _seed_people(reserve, slug)
     posts = [
         Post.objects.create(reserve=reserve, name=name, location=_point(to_wgs84(np.array([[x, y]]))[0]))

@@ -231,3 +231,97 @@ class Patrol(models.Model):
         start = self.actual_start or self.planned_start
         return f"{self.team} {start:%Y-%m-%d}" if start else f"{self.team} #{self.pk}"
 
+
+
+class TerrainGrid(models.Model):
+    """A reserve's elevation model resampled into its projected CRS, and the layers derived from it.
+
+    All rasters share one grid: `srid`, `geotransform` (GDAL order), `width` x `height` cells.
+    """
+
+    reserve = models.OneToOneField(Reserve, on_delete=models.CASCADE, related_name="terrain")
+    source_name = models.CharField(_("source file"), max_length=255)
+    srid = models.PositiveIntegerField(_("CRS (EPSG)"))
+    resolution_m = models.FloatField(_("resolution (m)"))
+    geotransform = models.JSONField(_("geotransform"))
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    elevation = models.FileField(_("elevation (GeoTIFF)"), upload_to="terrain/")
+    slope = models.FileField(_("slope (GeoTIFF, degrees)"), upload_to="terrain/")
+    hillshade = models.FileField(_("hillshade (GeoTIFF)"), upload_to="terrain/")
+    reach_labels = models.FileField(
+        _("valley of each cell (GeoTIFF)"), upload_to="terrain/",
+        help_text=_("Reach ID of the nearest valley reach within reach of the valley floor, 0 elsewhere."),
+    )  # fmt: skip
+    elevation_min_m = models.FloatField()
+    elevation_max_m = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(resolution_m__gt=0), name="terrain_resolution_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reserve}: {self.width} x {self.height} cells of {self.resolution_m:g} m"
+
+
+class ValleyReach(models.Model):
+    """One stream reach of the valley network derived from the DEM; risk is ranked per reach."""
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="valley_reaches")
+    reach_id = models.PositiveIntegerField(_("reach ID"))
+    name = models.CharField(_("name"), max_length=200)
+    geometry = models.LineStringField(_("geometry"), srid=WGS84)
+    length_m = models.FloatField(_("length (m)"))
+    catchment_km2 = models.FloatField(_("catchment (km²)"))
+
+    class Meta:
+        ordering = ["reserve", "reach_id"]
+        constraints = [models.UniqueConstraint(fields=["reserve", "reach_id"], name="valley_reach_unique_per_reserve")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutePlan(models.Model):
+    """A suggested patrol route, computed in the background from the reserve's terrain and risk."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="route_plans")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    start_post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    end_post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    hours = models.FloatField(_("hours per day"))
+    days = models.PositiveSmallIntegerField(_("days"), default=1)
+    radius_m = models.FloatField(_("detection radius (m)"), default=100.0)
+    max_slope_deg = models.FloatField(_("steepest passable slope (degrees)"), default=40.0)
+    transport = models.CharField(_("transport"), max_length=16, choices=Patrol.Transport.choices, default="foot")
+    alternatives = models.PositiveSmallIntegerField(_("alternative routes"), default=1)
+    avoid_recent_days = models.PositiveSmallIntegerField(
+        _("discount cells patrolled in the last N days"), default=14
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    risk_source = models.CharField(_("risk surface used"), max_length=200, blank=True)
+    routes = models.JSONField(_("routes (GeoJSON FeatureCollections)"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="routeplan_hours_range"),
+            models.CheckConstraint(condition=Q(days__gte=1) & Q(days__lte=14), name="routeplan_days_range"),
+            models.CheckConstraint(
+                condition=Q(alternatives__gte=1) & Q(alternatives__lte=5), name="routeplan_alternatives_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Route from {self.start_post} ({self.hours:g} h x {self.days}) #{self.pk}"

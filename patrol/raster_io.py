@@ -22,6 +22,7 @@ METRES_PER_DEGREE_NS = 110_574.0
 
 _GDT_FLOAT32 = 6
 _GDT_FLOAT64 = 7
+_GDT_INT32 = 5
 
 
 class RasterError(Exception):
@@ -262,14 +263,19 @@ def write_geotiff(
     nodata: float | None = float("nan"),
     dtype: str = "float32",
 ) -> None:
-    """Write a single-band, deflate-compressed GeoTIFF. NaN cells are written as ``nodata``."""
+    """Write a single-band, deflate-compressed GeoTIFF. NaN cells are written as ``nodata``.
+
+    ``dtype="int32"`` writes labels (e.g. valley reach IDs); there nodata must be a number or None.
+    """
     path = os.fspath(path)
     array = np.asarray(data)
     if array.ndim != 2 or array.size == 0:
         raise RasterError(f"{path}: need a non-empty 2-D array, got shape {array.shape}")
-    datatype = {"float32": _GDT_FLOAT32, "float64": _GDT_FLOAT64}[dtype]
+    datatype = {"float32": _GDT_FLOAT32, "float64": _GDT_FLOAT64, "int32": _GDT_INT32}[dtype]
+    if dtype == "int32" and nodata is not None and math.isnan(nodata):
+        nodata = None
     array = array.astype(dtype)
-    if nodata is not None and not math.isnan(nodata):
+    if nodata is not None and not math.isnan(nodata) and array.dtype.kind == "f":
         array = np.where(np.isnan(array), nodata, array)
     band = {"data": array}
     if nodata is not None:

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from patrol.models import AccessPoint, Membership, Patrol, Post, Reserve, Role, Team, Zone
+from patrol.models import AccessPoint, Membership, Patrol, Post, Reserve, Role, RoutePlan, Team, ValleyReach, Zone
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -112,3 +112,16 @@ def upcoming_patrols(*, user: User, reserve: Reserve, limit: int = 10) -> list[P
         .filter(reserve=reserve, status=Patrol.Status.PLANNED, planned_start__gte=timezone.now())
         .order_by("planned_start")[:limit]
     )
+
+
+def route_plans_for_user(*, user: User) -> QuerySet[RoutePlan]:
+    """Route suggestions are patrol schedules in the making: managers, admins and analysts only."""
+    if not user.is_authenticated:
+        return RoutePlan.objects.none()
+    return RoutePlan.objects.filter(reserve_id__in=_reserve_ids(user, READ_ALL_ROLES)).select_related(
+        "reserve", "start_post", "end_post", "requested_by"
+    )
+
+
+def valley_reaches_for_user(*, user: User) -> QuerySet[ValleyReach]:
+    return scoped(ValleyReach.objects.select_related("reserve"), user=user)

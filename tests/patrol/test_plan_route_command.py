@@ -6,8 +6,9 @@ from django.core.management import CommandError, call_command
 
 from patrol.raster_io import read_raster, write_geotiff
 from tests.patrol.terrain_helpers import check_route, hotspot_risk, rolling_terrain, row_cell_sizes, write_grid
+from tests.shared_data import DEM_DIR
 
-ZION = "/work/shared/data/dem/zion-srtm-90m.tif"
+ZION = str(DEM_DIR / "zion-srtm-90m.tif")
 
 
 @pytest.fixture

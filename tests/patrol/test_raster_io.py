@@ -6,9 +6,10 @@ import pytest
 
 from patrol.raster_io import RasterError, read_dem, read_raster, transform_points, write_geotiff
 from tests.patrol.terrain_helpers import write_grid
+from tests.shared_data import DEM_DIR
 
-ZION = "/work/shared/data/dem/zion-srtm-90m.tif"
-BIGTUJUNGA = "/work/shared/data/dem/bigtujunga-srtm-30m.tif"
+ZION = str(DEM_DIR / "zion-srtm-90m.tif")
+BIGTUJUNGA = str(DEM_DIR / "bigtujunga-srtm-30m.tif")
 
 
 def test_write_then_read_round_trip_keeps_grid_and_nodata(tmp_path):

@@ -14,8 +14,9 @@ from patrol.terrain import (
     tobler_speed_kmh,
     valley_network,
 )
+from tests.shared_data import DEM_DIR as SHARED_DEM_DIR
 
-DEM_DIR = "/work/shared/data/dem"
+DEM_DIR = str(SHARED_DEM_DIR)
 
 
 @pytest.mark.parametrize(

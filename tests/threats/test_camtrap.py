@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import CAMTRAP_EXAMPLE
 from threats.camtrap import CamtrapError, read_package
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "camtrap-dp-example"
+EXAMPLE = CAMTRAP_EXAMPLE
 
 
 @pytest.fixture
