@@ -25,3 +25,16 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include(router.urls)),
 ]
+
+# Field sync (threats/api/sync_views.py)
+from threats.api import sync_views  # noqa: E402
+
+urlpatterns += [
+    path("sync/", sync_views.SyncBatchView.as_view(), name="sync-batch"),
+    path("sync/login/", sync_views.DeviceLoginView.as_view(), name="sync-login"),
+    path("sync/bootstrap/", sync_views.BootstrapView.as_view(), name="sync-bootstrap"),
+    path("sync/records/<uuid:client_uuid>/", sync_views.RecordEditView.as_view(), name="sync-record-edit"),
+    path("sync/photos/<uuid:record_uuid>/<str:sha256>/", sync_views.PhotoUploadView.as_view(), name="sync-photo"),
+    path("sync/devices/", sync_views.DeviceListView.as_view(), name="sync-devices"),
+    path("sync/devices/<int:pk>/revoke/", sync_views.DeviceRevokeView.as_view(), name="sync-device-revoke"),
+]

@@ -17,3 +17,11 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Field app (offline mobile web app for rangers): threats/field_urls.py
+urlpatterns += [path("field/", include("threats.field_urls"))]
+
+# Manager UI: GPX track upload (patrol/gpx_views.py)
+from patrol import gpx_views  # noqa: E402
+
+urlpatterns += [path("patrols/gpx/", gpx_views.gpx_upload, name="patrol-gpx-upload")]

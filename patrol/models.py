@@ -249,6 +249,7 @@ class TerrainGrid(models.Model):
     elevation = models.FileField(_("elevation (GeoTIFF)"), upload_to="terrain/")
     slope = models.FileField(_("slope (GeoTIFF, degrees)"), upload_to="terrain/")
     hillshade = models.FileField(_("hillshade (GeoTIFF)"), upload_to="terrain/")
+    flow_accumulation = models.FileField(_("flow accumulation (GeoTIFF, upstream cells)"), upload_to="terrain/")
     reach_labels = models.FileField(
         _("valley of each cell (GeoTIFF)"), upload_to="terrain/",
         help_text=_("Reach ID of the nearest valley reach within reach of the valley floor, 0 elsewhere."),

@@ -96,6 +96,8 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
     grid.elevation.save(f"{stem}-elevation.tif", ContentFile(_geotiff_bytes(dem.data, dem)), save=False)
     grid.slope.save(f"{stem}-slope.tif", ContentFile(_geotiff_bytes(slope, dem)), save=False)
     grid.hillshade.save(f"{stem}-hillshade.tif", ContentFile(_geotiff_bytes(shade, dem)), save=False)
+    grid.flow_accumulation.save(f"{stem}-accumulation.tif", ContentFile(_geotiff_bytes(valleys.accumulation, dem)),
+                                save=False)  # fmt: skip
     grid.reach_labels.save(f"{stem}-reaches.tif", ContentFile(_geotiff_bytes(labels, dem, dtype="int32")),
                            save=False)  # fmt: skip
     grid.full_clean()

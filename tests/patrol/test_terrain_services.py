@@ -33,7 +33,10 @@ def test_import_dem_resamples_a_utm_dem_and_finds_its_valleys():
     grid = TerrainGrid.objects.get(reserve=reserve)
     assert (grid.srid, grid.resolution_m, grid.width, grid.height) == (32611, 100.0, 360, 193)
     assert 300 < grid.elevation_min_m < 400 and 2200 < grid.elevation_max_m < 2300
-    assert read_raster(grid.slope.path).same_grid_as(read_raster(grid.elevation.path))
+    elevation = read_raster(grid.elevation.path)
+    for layer in (grid.slope, grid.hillshade, grid.flow_accumulation, grid.reach_labels):
+        assert read_raster(layer.path).same_grid_as(elevation)
+    assert np.nanmax(read_raster(grid.flow_accumulation.path).data) > 1000  # the outlet drains many cells
     reaches = ValleyReach.objects.filter(reserve=reserve)
     assert reaches.count() > 10
     assert all(r.length_m > 0 and r.catchment_km2 >= 5 for r in reaches)

@@ -1,0 +1,180 @@
+"""One device syncs 10,000 snare finds in batches of 500: records per second and peak memory.
+
+The whole request path runs in this process (device-token auth, envelope serializer, domain checks,
+bulk insert with history), through Django's test client: this process is the server, and its peak
+RSS is the server's. A separate database (irbis_bench on the local cluster) is created and migrated
+if needed, and emptied of earlier runs' records; the dev database is never touched.
+
+Usage: .venv/bin/python benchmarks/bench_sync_ingest.py [--records 10000] [--batch 500]
+Goal: at least 2,000 records/s.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+BENCH_DB = os.environ.get("IRBIS_BENCH_DB", "irbis_bench")
+PG = os.environ.get("IRBIS_BENCH_PG", "postgresql://irbis:irbis@127.0.0.1:54329")
+
+
+def bench_environment() -> dict[str, str]:
+    """Settings for a server on the benchmark database: dev settings, no DEBUG (no query log)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"{PG.replace('postgresql://', 'postgis://')}/{BENCH_DB}",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+    }
+
+
+def setup_django() -> None:
+    """Create the benchmark database if needed, point Django at it and migrate it."""
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    with psycopg.connect(f"{PG}/{BENCH_DB}", autocommit=True) as conn:
+        conn.execute("SET client_min_messages TO WARNING")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    os.environ.update(bench_environment())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def fresh_reserve(slug: str, rangers: int) -> tuple:
+    """A reserve with `rangers` rangers in one team, each with a device token; earlier runs' data removed."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from patrol import services
+    from patrol.models import Reserve, Role
+    from threats import sync
+
+    Reserve.objects.filter(slug=slug).delete()
+    get_user_model().objects.filter(username__startswith=f"{slug}-").delete()
+    reserve = services.reserve_create(
+        name=slug, slug=slug, boundary=MultiPolygon(Polygon.from_bbox((87.2, 49.9, 87.6, 50.3)), srid=4326),
+        projected_epsg=32645, timezone="Asia/Barnaul",
+    )  # fmt: skip
+    devices = []
+    users = []
+    for n in range(rangers):
+        user = services.user_create(username=f"{slug}-ranger-{n}", password=uuid.uuid4().hex)
+        services.membership_set(actor=None, reserve=reserve, user=user, role=Role.RANGER)
+        users.append(user)
+        devices.append(sync.device_login(user=user, reserve=reserve, device_id=f"{slug}-phone-{n:03d}"))
+    services.team_create(actor=None, reserve=reserve, name="Bench team", members=users)
+    return reserve, devices
+
+
+def snare_items(count: int, *, seed: int = 0) -> list[dict]:
+    """Realistic finds: inside the reserve, a few outside or with poor accuracy (flagged for review)."""
+    items = []
+    for n in range(count):
+        lon = 87.21 + ((n * 7919 + seed) % 3800) / 10000  # inside, and every 97th 0.05 deg outside
+        if n % 97 == 0:
+            lon = 87.65
+        items.append({
+            "kind": "snare_find", "client_uuid": str(uuid.uuid4()), "recorded_at": "2026-01-10T09:00:00+07:00",
+            "data": {"location": {"type": "Point", "coordinates": [lon, 49.95 + (n % 3000) / 10000]},
+                     "gps_accuracy_m": 150.0 if n % 53 == 0 else 6.0, "found_at": "2026-01-10T08:55:00+07:00",
+                     "count": 1 + n % 4, "material": "wire", "state": "set", "action": "removed",
+                     "notes": "bench"},
+        })  # fmt: skip
+    return items
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS of this process during the run, sampled every 10 ms (ru_maxrss covers the whole life)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        import psutil
+
+        self.process = psutil.Process()
+        self.peak = self.process.memory_info().rss
+        self.start_rss = self.peak
+        self.running = True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.01)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    setup_django()
+    from django.conf import settings
+    from django.test import Client
+
+    from threats.models import SnareFind, SyncReceipt
+
+    settings.IRBIS_SYNC_MAX_BATCH_ITEMS = max(settings.IRBIS_SYNC_MAX_BATCH_ITEMS, args.batch)
+    reserve, [(device, token)] = fresh_reserve("bench-ingest", 1)
+    items = snare_items(args.records)
+    bodies = [
+        json.dumps({"device_id": device.device_id, "items": items[i : i + args.batch]})
+        for i in range(0, len(items), args.batch)
+    ]
+    client = Client(HTTP_AUTHORIZATION=f"Device {token}")
+    client.post("/api/v1/sync/", json.dumps({"device_id": device.device_id, "items": []}),
+                content_type="application/json")  # warm-up: imports, connection  # fmt: skip
+
+    sampler = RssSampler()
+    sampler.start()
+    latencies = []
+    started = time.perf_counter()
+    for body in bodies:
+        t0 = time.perf_counter()
+        response = client.post("/api/v1/sync/", body, content_type="application/json")
+        latencies.append(time.perf_counter() - t0)
+        assert response.status_code == 200, response.content[:300]
+    elapsed = time.perf_counter() - started
+    sampler.running = False
+    sampler.join()
+
+    replay_t0 = time.perf_counter()
+    replay = client.post("/api/v1/sync/", bodies[0], content_type="application/json").json()["results"]
+    replay_s = time.perf_counter() - replay_t0
+
+    stored = SnareFind.objects.filter(reserve=reserve).count()
+    flagged = SnareFind.objects.filter(reserve=reserve, needs_review=True).count()
+    receipts = SyncReceipt.objects.filter(reserve=reserve).count()
+    latencies.sort()
+    print(f"records: {args.records} in {len(bodies)} batches of {args.batch}")
+    print(f"ingest: {elapsed:.2f} s = {args.records / elapsed:,.0f} records/s "
+          f"(batch p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms)")  # fmt: skip
+    print(f"replay of one batch (all duplicates): {replay_s * 1000:.0f} ms, "
+          f"statuses {sorted({r['status'] for r in replay})}")  # fmt: skip
+    print(f"server peak RSS during ingest: {sampler.peak / 2**20:.0f} MB "
+          f"(+{(sampler.peak - sampler.start_rss) / 2**20:.0f} MB over {sampler.start_rss / 2**20:.0f} MB at start; "
+          f"ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")  # fmt: skip
+    print(f"stored: {stored} finds, {receipts} receipts, {flagged} flagged for review")
+    ok = stored == receipts == args.records and {r["status"] for r in replay} == {"duplicate"}
+    print("check: " + ("OK, every record stored once" if ok else "FAILED"))
+    print(f"goal >= 2,000 records/s: {'met' if args.records / elapsed >= 2000 else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
