@@ -50,7 +50,8 @@ def _generalised(queryset: QuerySet, *, user: User, sensitive: Q) -> QuerySet:
 def detections_for_user(*, user: User) -> QuerySet[Detection]:
     queryset = Detection.objects.select_related("reserve", "species", "deployment", "patrol", "reported_by")
     queryset = scoped(queryset, user=user, team_path="patrol__team", reporter_field="reported_by")
-    return _generalised(queryset, user=user, sensitive=Q(species__sensitive=True))
+    # A camera's detections stand at the camera: exact points would give away where cameras are.
+    return _generalised(queryset, user=user, sensitive=Q(species__sensitive=True) | Q(deployment__isnull=False))
 
 
 def camera_deployments_for_user(*, user: User) -> QuerySet[CameraDeployment]:

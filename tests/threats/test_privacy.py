@@ -46,6 +46,14 @@ def test_non_sensitive_species_is_exact_for_everyone(api, reserve_a, analyst_a):
     assert [_coords(f) for f in api.get("/api/v1/detections/").json()["features"]] == [EXACT]
 
 
+def test_camera_detections_of_any_species_do_not_reveal_the_camera(api, reserve_a, analyst_a):
+    camera = CameraDeploymentFactory(reserve=reserve_a, location=Point(*EXACT, srid=4326))
+    DetectionFactory(reserve=reserve_a, species=species("Capra sibirica"), deployment=camera,
+                     location=Point(*EXACT, srid=4326))  # fmt: skip
+    api.force_authenticate(analyst_a)
+    assert [_coords(f) for f in api.get("/api/v1/detections/").json()["features"]] == [[87.5, 50.1]]
+
+
 def test_reserve_may_choose_a_coarser_grid(api, reserve_a, analyst_a):
     reserve_a.sensitive_grid_degrees = 0.5
     reserve_a.save()
