@@ -31,7 +31,8 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
         ("description", lambda r: r.description),
     ],
     "Detection": [
-        ("observed_at", lambda r: r.observed_at.isoformat()), ("species", lambda r: r.species.scientific_name),
+        ("observed_at", lambda r: r.observed_at.isoformat()), ("observation_type", lambda r: r.observation_type),
+        ("species", lambda r: r.species.scientific_name if r.species else ""),
         ("method", lambda r: r.method), ("count", lambda r: r.count), ("individual_id", lambda r: r.individual_id),
         ("deployment", lambda r: r.deployment.deployment_id if r.deployment else ""),
     ],

@@ -215,7 +215,16 @@ class Detection(FieldRecord):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="detections"
     )
-    species = models.ForeignKey(Species, on_delete=models.PROTECT, related_name="detections")
+    class ObservationType(models.TextChoices):
+        ANIMAL = "animal", _("Animal")
+        HUMAN = "human", _("Person")
+        VEHICLE = "vehicle", _("Vehicle")
+
+    observation_type = models.CharField(
+        _("observation type"), max_length=16, choices=ObservationType.choices, default=ObservationType.ANIMAL,
+        help_text=_("People and vehicles on camera traps are kept as possible poaching signals."),
+    )  # fmt: skip
+    species = models.ForeignKey(Species, on_delete=models.PROTECT, null=True, blank=True, related_name="detections")
     method = models.CharField(_("method"), max_length=16, choices=Method.choices)
     observed_at = models.DateTimeField(_("time"))
     count = models.PositiveIntegerField(_("count"), default=1)
@@ -230,11 +239,17 @@ class Detection(FieldRecord):
         constraints = [
             *_field_record_constraints("detection"),
             models.CheckConstraint(condition=Q(count__gte=1), name="detection_count_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(observation_type="animal", species__isnull=False)
+                | (~Q(observation_type="animal") & Q(species__isnull=True)),
+                name="detection_species_only_for_animals",
+            ),
         ]
         indexes = [models.Index(fields=["reserve", "observed_at"]), models.Index(fields=["reserve", "species"])]
 
     def __str__(self) -> str:
-        return f"{self.species.common_name_en}, {self.observed_at:%Y-%m-%d}"
+        what = self.species.common_name_en if self.species else self.get_observation_type_display()
+        return f"{what}, {self.observed_at:%Y-%m-%d}"
 
 
 # --- Field sync: devices, receipts of synced items, GPS track points and photos ----------------------

@@ -92,7 +92,7 @@ class GeneralisedPointFeatureSerializer(GeoFeatureModelSerializer):
 class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializer):
     """Shown at `display_location`: the exact point only to users with clearance for sensitive species."""
 
-    species = SpeciesField()
+    species = SpeciesField(required=False, allow_null=True)
     location = PointGeometryField(write_only=True)
     display_location = PointGeometryField(read_only=True)
     location_generalised = serializers.BooleanField(read_only=True)
@@ -106,10 +106,19 @@ class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializ
         fields = [
             *FieldRecordSerializer.record_fields,
             "location", "display_location", "location_generalised",
-            "species", "method", "observed_at", "count", "individual_id", "deployment",
+            "observation_type", "species", "method", "observed_at", "count", "individual_id", "deployment",
         ]  # fmt: skip
         read_only_fields = FieldRecordSerializer.record_read_only
         extra_kwargs = {"count": {"min_value": 1}}
+
+    def validate(self, attrs):
+        kind = attrs.get("observation_type", getattr(self.instance, "observation_type", "animal"))
+        species = attrs.get("species", getattr(self.instance, "species", None))
+        if kind == Detection.ObservationType.ANIMAL and species is None:
+            raise serializers.ValidationError({"species": [_("Which species? It is required for an animal.")]})
+        if kind != Detection.ObservationType.ANIMAL and species is not None:
+            raise serializers.ValidationError({"species": [_("People and vehicles have no species.")]})
+        return attrs
 
 
 class CameraDeploymentSerializer(GeneralisedPointFeatureSerializer):

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from patrol.demo_seed import DEMO_PASSWORD, DEMO_SLUG, demo_reserve_seed
 from patrol.models import Reserve
+from threats.reserve_package import reserve_package_export
 
 
 class Command(BaseCommand):
@@ -14,8 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--slug", default=DEMO_SLUG)
         parser.add_argument("--end-date", help="Last day of the simulated year, YYYY-MM-DD (default: today)")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if the reserve already exists")
+        parser.add_argument("--package", help="Also write the reserve as a reserve package into this folder")
 
-    def handle(self, *args, seed: int, slug: str, end_date: str | None, if_empty: bool, **options):
+    def handle(self, *args, seed: int, slug: str, end_date: str | None, if_empty: bool, package: str | None,
+               **options):  # fmt: skip
         if Reserve.objects.filter(slug=slug).exists():
             if if_empty:
                 self.stdout.write(f"Demo reserve '{slug}' already exists; left as it is.")
@@ -38,6 +41,9 @@ class Command(BaseCommand):
         }
         self.stdout.write(self.style.SUCCESS(f"Created demo reserve '{reserve.slug}' (seed {seed}): ")
                           + ", ".join(f"{n} {k}" for k, n in counts.items()))  # fmt: skip
+        if package:
+            reserve_package_export(reserve=reserve, folder=package)
+            self.stdout.write(f"Wrote the demo reserve as a reserve package to {package}")
         self._print_logins(slug)
 
     def _print_logins(self, slug: str) -> None:
