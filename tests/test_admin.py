@@ -45,3 +45,27 @@ def test_admin_lists_only_own_reserves(client, staff_manager, reserve_a, reserve
     assert listing.status_code == 200
     assert f"/admin/threats/snarefind/{theirs.pk}/change/" not in listing.content.decode()
     assert client.get(f"/admin/threats/snarefind/{theirs.pk}/change/").status_code == 302  # "doesn't exist"
+
+
+def test_every_model_has_an_admin_page():
+    from django.apps import apps
+    from django.contrib import admin as django_admin
+
+    missing = [
+        m.__name__ for app in ("patrol", "threats") for m in apps.get_app_config(app).get_models()
+        if not m.__name__.startswith("Historical") and m not in django_admin.site._registry
+    ]  # fmt: skip
+    assert missing == []
+
+
+def test_a_manager_revokes_a_lost_phone_in_the_admin(client, staff_manager, reserve_a):
+    from threats.models import Device
+    from threats.sync import device_login
+    from tests.conftest import member
+
+    ranger = member(reserve_a, Role.RANGER)
+    device, _token = device_login(user=ranger, reserve=reserve_a, device_id="lost-phone")
+    client.force_login(staff_manager)
+    response = client.post("/admin/threats/device/", {"action": "revoke", "_selected_action": [device.pk]})
+    assert response.status_code == 302
+    assert Device.objects.get(pk=device.pk).revoked_at is not None

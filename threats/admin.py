@@ -5,8 +5,19 @@ from django.utils.translation import gettext_lazy as _
 
 from patrol.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
 from patrol.models import Membership
-from threats.models import CameraDeployment, Detection, Incident, SnareFind, Species
+from threats.models import (
+    CameraDeployment,
+    Detection,
+    Device,
+    Incident,
+    Photo,
+    SnareFind,
+    Species,
+    SyncReceipt,
+    TrackPoint,
+)
 from threats.selectors import camera_deployments_for_user, detections_for_user
+from threats.sync import device_revoke
 
 
 @admin.register(Species)
@@ -85,3 +96,50 @@ class CameraDeploymentAdmin(GeneralisedLocationMixin, ReserveScopedAdmin):
     selector = staticmethod(camera_deployments_for_user)
     list_display = ["deployment_id", "reserve", "start", "end", "camera_model", "feature_type", "shown_location"]
     list_filter = ["reserve", "feature_type"]
+
+
+class ReadOnlyAdmin(ReserveScopedAdmin):
+    """Sync bookkeeping is written by the sync service only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Device)
+class DeviceAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "reserve", "user", "last_seen_at", "revoked_at"]
+    list_filter = ["reserve"]
+    search_fields = ["device_id", "name", "user__username"]
+    actions = ["revoke"]
+    exclude = ["token_sha256"]
+
+    @admin.action(description=_("Revoke the selected devices (lost phones)"))
+    def revoke(self, request, queryset):
+        for device in queryset:
+            device_revoke(actor=request.user, device=device)
+        self.message_user(request, _("Revoked %(n)d device(s).") % {"n": queryset.count()})
+
+
+@admin.register(SyncReceipt)
+class SyncReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["client_uuid", "reserve", "kind", "object_id", "device", "received_at"]
+    list_filter = ["reserve", "kind"]
+    search_fields = ["client_uuid"]
+
+
+@admin.register(TrackPoint)
+class TrackPointAdmin(ReadOnlyAdmin):
+    reserve_path = "patrol__reserve_id"
+    list_display = ["patrol", "segment", "recorded_at", "accuracy_m"]
+    raw_id_fields = ["patrol"]
+
+
+@admin.register(Photo)
+class PhotoAdmin(ReadOnlyAdmin):
+    # Originals may carry EXIF positions of sensitive animals: the admin lists metadata, never the bytes.
+    list_display = ["record_uuid", "reserve", "record_kind", "content_type", "size_bytes", "sha256", "created_at"]
+    list_filter = ["reserve", "record_kind"]
+    exclude = ["path"]
