@@ -3,7 +3,18 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from patrol.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
-from patrol.models import AccessPoint, Membership, Patrol, Post, Reserve, RoutePlan, Team, TerrainGrid, ValleyReach, Zone
+from patrol.models import (
+    AccessPoint,
+    Membership,
+    Patrol,
+    Post,
+    Reserve,
+    RoutePlan,
+    Team,
+    TerrainGrid,
+    ValleyReach,
+    Zone,
+)
 from patrol.tasks import terrain_import_task
 from patrol.terrain_services import DEFAULT_RESOLUTION_M
 

@@ -266,8 +266,10 @@ def generate(*, seed: int = 1, end: datetime | None = None, size_m: float = 40_0
     access_distance = cKDTree(access_xy).query(np.column_stack([cx.ravel(), cy.ravel()]))[0].reshape(shape)
 
     musk_deer_habitat = _bump(elevation, 1400, 2300, 250) * _bump(slope, 5, 35, 10)
-    leopard_presence = _bump(elevation, 2100, 3400, 300) * _bump(slope, 20, 50, 10) * (
-        0.4 + 0.6 * np.clip(access_distance / 12_000.0, 0, 1)
+    leopard_presence = (
+        _bump(elevation, 2100, 3400, 300)
+        * _bump(slope, 20, 50, 10)
+        * (0.4 + 0.6 * np.clip(access_distance / 12_000.0, 0, 1))
     )
 
     # The hidden snare-setting process: where musk deer live, close to where poachers get in,
@@ -442,7 +444,9 @@ def _simulate_incidents(rng, finds: list[DemoFind], patrols: list[DemoPatrol], t
             d = np.linalg.norm(patrol.track_xy - (x, y), axis=1)
             if d.min() < 300 and rng.random() < 0.5:
                 at = patrol.track_times[int(np.argmin(d))]
-                incidents.append(DemoIncident(patrol.index, "poacher_camp", x, y, at, "Fresh poacher camp: fire, food."))
+                incidents.append(
+                    DemoIncident(patrol.index, "poacher_camp", x, y, at, "Fresh poacher camp: fire, food.")
+                )
                 break
     for patrol in patrols:
         if rng.random() < 0.03:

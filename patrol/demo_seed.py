@@ -88,8 +88,10 @@ def demo_reserve_seed(*, seed: int = 1, end: datetime | None = None, slug: str =
         projected_epsg=demo.DEMO_EPSG,
         timezone="Asia/Barnaul",
     )
-    reserve.dem.save(f"{slug}-dem-{int(world.cell_m)}m.tif",
-                     ContentFile(geotiff_bytes(world.elevation, world.origin, world.cell_m, demo.DEMO_EPSG)))  # fmt: skip
+    reserve.dem.save(
+        f"{slug}-dem-{int(world.cell_m)}m.tif",
+        ContentFile(geotiff_bytes(world.elevation, world.origin, world.cell_m, demo.DEMO_EPSG)),
+    )
 
     terrain_import(reserve=reserve, path=reserve.dem.path, resolution_m=world.cell_m)
     users = _seed_people(reserve, slug)
@@ -149,8 +151,12 @@ def _seed_zones(reserve: Reserve, world: demo.DemoReserve) -> None:
         ("Argut core zone", Zone.Kind.CORE, (x0, y0 - 0.55 * size, x0 + 0.6 * size, y0)),
         ("Buffer zone", Zone.Kind.BUFFER, (x0 + 0.6 * size, y0 - size, x0 + size, y0)),
         ("Border strip", Zone.Kind.BORDER_STRIP, (x0, y0 - size, x0 + size, y0 - 0.96 * size)),
-        ("Karagem cliffs (no-go)", Zone.Kind.NO_GO, (x0 + 0.1 * size, y0 - 0.25 * size, x0 + 0.16 * size, y0 - 0.2 * size)),
-    ]  # fmt: skip
+        (
+            "Karagem cliffs (no-go)",
+            Zone.Kind.NO_GO,
+            (x0 + 0.1 * size, y0 - 0.25 * size, x0 + 0.16 * size, y0 - 0.2 * size),
+        ),
+    ]
     for name, kind, bbox in zones:
         polygon = Polygon.from_bbox(bbox)
         polygon.srid = demo.DEMO_EPSG

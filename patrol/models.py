@@ -26,9 +26,7 @@ def validate_projected_epsg(value: int) -> None:
     except GDALException as exc:
         raise ValidationError(_("Unknown EPSG code: %(code)s."), params={"code": value}) from exc
     if not srs.projected:
-        raise ValidationError(
-            _("EPSG:%(code)s is not a projected (metric) coordinate system."), params={"code": value}
-        )
+        raise ValidationError(_("EPSG:%(code)s is not a projected (metric) coordinate system."), params={"code": value})
 
 
 class Reserve(models.Model):
@@ -194,7 +192,10 @@ class Patrol(models.Model):
     planned_route = models.LineStringField(_("planned route"), srid=WGS84, null=True, blank=True)
     track = models.MultiLineStringField(_("actual track"), srid=WGS84, null=True, blank=True)
     track_length_km = models.FloatField(
-        _("track length (km)"), null=True, blank=True, editable=False,
+        _("track length (km)"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("Measured in the reserve's projected CRS after the track is saved."),
     )
     client_uuid = models.UUIDField(_("client UUID"), null=True, blank=True, editable=False)
@@ -208,16 +209,18 @@ class Patrol(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reserve", "client_uuid"], name="patrol_client_uuid_unique_per_reserve"),
             models.CheckConstraint(
-                condition=Q(planned_end__isnull=True) | Q(planned_start__isnull=True) | Q(planned_end__gt=F("planned_start")),
+                condition=Q(planned_end__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_end__gt=F("planned_start")),
                 name="patrol_planned_end_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(actual_end__isnull=True) | Q(actual_start__isnull=True) | Q(actual_end__gt=F("actual_start")),
+                condition=Q(actual_end__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_end__gt=F("actual_start")),
                 name="patrol_actual_end_after_start",
             ),
-            models.CheckConstraint(
-                condition=Q(track__isnull=True) | Q(track__isvalid=True), name="patrol_track_valid"
-            ),
+            models.CheckConstraint(condition=Q(track__isnull=True) | Q(track__isvalid=True), name="patrol_track_valid"),
         ]
 
     def validate_constraints(self, exclude=None):
@@ -230,7 +233,6 @@ class Patrol(models.Model):
     def __str__(self) -> str:
         start = self.actual_start or self.planned_start
         return f"{self.team} {start:%Y-%m-%d}" if start else f"{self.team} #{self.pk}"
-
 
 
 class TerrainGrid(models.Model):
@@ -304,9 +306,7 @@ class RoutePlan(models.Model):
     max_slope_deg = models.FloatField(_("steepest passable slope (degrees)"), default=40.0)
     transport = models.CharField(_("transport"), max_length=16, choices=Patrol.Transport.choices, default="foot")
     alternatives = models.PositiveSmallIntegerField(_("alternative routes"), default=1)
-    avoid_recent_days = models.PositiveSmallIntegerField(
-        _("discount cells patrolled in the last N days"), default=14
-    )
+    avoid_recent_days = models.PositiveSmallIntegerField(_("discount cells patrolled in the last N days"), default=14)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(_("error"), blank=True)
     risk_source = models.CharField(_("risk surface used"), max_length=200, blank=True)

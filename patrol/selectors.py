@@ -64,7 +64,9 @@ def record_visibility(*, user: User, team_path: str, reporter_field: str | None)
     return Q(reserve_id__in=_reserve_ids(user, READ_ALL_ROLES)) | (Q(reserve_id__in=ranger_reserves) & own)
 
 
-def scoped(queryset: QuerySet, *, user: User, team_path: str | None = None, reporter_field: str | None = None) -> QuerySet:
+def scoped(
+    queryset: QuerySet, *, user: User, team_path: str | None = None, reporter_field: str | None = None
+) -> QuerySet:
     """Filter a reserve-owned queryset to what the user may see.
 
     Objects that are not team records (posts, zones, access points) pass `team_path=None`: every

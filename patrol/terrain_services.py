@@ -232,8 +232,12 @@ def _plan(plan: RoutePlan, grid: TerrainGrid, dem: Raster, risk: np.ndarray) -> 
         if not (0 <= row < grid.height and 0 <= col < grid.width):
             raise RoutePlanningError(_("%(post)s lies outside the reserve's terrain.") % {"post": post.name})
         cells[name] = (row, col)
-    common = {"start": cells["start"], "end": cells["end"], "radius_m": plan.radius_m,
-              "recent_coverage": recent_coverage(grid, days=plan.avoid_recent_days, radius_m=plan.radius_m)}  # fmt: skip
+    common = {
+        "start": cells["start"],
+        "end": cells["end"],
+        "radius_m": plan.radius_m,
+        "recent_coverage": recent_coverage(grid, days=plan.avoid_recent_days, radius_m=plan.radius_m),
+    }
     if plan.days > 1:
         results = [plan_multiday_route(graph, risk, days=plan.days, hours_per_day=plan.hours, **common)]
     elif plan.alternatives > 1:

@@ -59,9 +59,9 @@ def test_every_model_has_an_admin_page():
 
 
 def test_a_manager_revokes_a_lost_phone_in_the_admin(client, staff_manager, reserve_a):
+    from tests.conftest import member
     from threats.models import Device
     from threats.sync import device_login
-    from tests.conftest import member
 
     ranger = member(reserve_a, Role.RANGER)
     device, _token = device_login(user=ranger, reserve=reserve_a, device_id="lost-phone")

@@ -25,8 +25,10 @@ FIND = {"reserve": "reserve-a", "found_at": "2026-11-01T10:00:00Z", "material": 
         ({"count": 0}, "count", "Ensure this value is greater than or equal to 1."),
         ({"material": "rope"}, "material", '"rope" is not a valid choice.'),
         ({"found_at": "yesterday"}, "found_at",
-         "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."),
-        ({"catch_species": "Panthera leo", "catch_condition": "dead"}, "catch_species", "Unknown species: 'Panthera leo'."),
+         "Datetime has wrong format. Use one of these formats instead: "
+         "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."),
+        ({"catch_species": "Panthera leo", "catch_condition": "dead"}, "catch_species",
+         "Unknown species: 'Panthera leo'."),
         ({"gps_accuracy_m": -3}, "gps_accuracy_m", "GPS accuracy cannot be negative."),
         ({"catch_species": "Moschus moschiferus"}, "catch_condition",
          "A catch species is given: say whether it was alive, injured or dead."),

@@ -32,9 +32,24 @@ def real_worker(tmp_path):
     }
     log = open(tmp_path / "worker.log", "w")  # a file, not a pipe: a full pipe would stall the worker
     worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo", "--loglevel=INFO",
-         "-n", f"{queue}@%h"],  # fmt: skip
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-n",
+            f"{queue}@%h",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     worker.log_path = tmp_path / "worker.log"
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)

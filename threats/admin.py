@@ -62,7 +62,9 @@ class GeneralisedLocationMixin:
     def _cleared(self, request, obj) -> bool:
         if request.user.is_superuser or obj is None:
             return True
-        return Membership.objects.filter(user=request.user, reserve_id=obj.reserve_id, sensitive_clearance=True).exists()
+        return Membership.objects.filter(
+            user=request.user, reserve_id=obj.reserve_id, sensitive_clearance=True
+        ).exists()
 
     def get_exclude(self, request, obj=None):
         if obj is not None and obj.location_generalised and not self._cleared(request, obj):

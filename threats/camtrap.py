@@ -126,6 +126,7 @@ def read_package(folder: str | Path) -> CamtrapPackage:
     known = {d.deployment_id for d in package.deployments}
 
     observations = _rows(folder, resources["observations"], problems)
+
     def same_sighting(row: dict[str, str]) -> tuple:
         return row.get("deploymentID"), row.get("eventID"), row.get("observationType"), row.get("scientificName")
 

@@ -128,7 +128,9 @@ class _Reader:
             return None
         return Point(lon, lat, srid=4326)
 
-    def choice(self, file: str, row: int, column: str, value: str, choices: type, default: str | None = None) -> str | None:
+    def choice(
+        self, file: str, row: int, column: str, value: str, choices: type, default: str | None = None
+    ) -> str | None:
         if not value and default is not None:
             return default
         if value not in choices.values:
@@ -468,9 +470,11 @@ def reserve_package_export(*, reserve: Reserve, folder: str | Path) -> None:
         "sensitive_grid_degrees": reserve.sensitive_grid_degrees,
     }, indent=2, ensure_ascii=False))  # fmt: skip
     (folder / "boundary.geojson").write_text(json.dumps(_feature_collection([(reserve.boundary, {})])))
-    for name, queryset, geom in (("zones.geojson", reserve.zones.order_by("pk"), "area"),
-                                 ("posts.geojson", reserve.posts.order_by("pk"), "location"),
-                                 ("access_points.geojson", reserve.access_points.order_by("pk"), "location")):  # fmt: skip
+    for name, queryset, geom in (
+        ("zones.geojson", reserve.zones.order_by("pk"), "area"),
+        ("posts.geojson", reserve.posts.order_by("pk"), "location"),
+        ("access_points.geojson", reserve.access_points.order_by("pk"), "location"),
+    ):
         rows = [(getattr(o, geom), {"name": o.name, "kind": o.kind}) for o in queryset]
         (folder / name).write_text(json.dumps(_feature_collection(rows), ensure_ascii=False))
     if reserve.dem:

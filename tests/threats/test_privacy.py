@@ -98,7 +98,9 @@ def test_csv_export_is_generalised_without_clearance(api, reserve_a, analyst_a, 
     ]
     api.force_authenticate(manager_a)
     rows = list(csv.DictReader(io.StringIO(b"".join(api.get("/api/v1/detections/export/").streaming_content).decode())))
-    assert [(r["longitude"], r["latitude"], r["location_generalised"]) for r in rows] == [("87.456700", "50.143200", "no")]
+    assert [(r["longitude"], r["latitude"], r["location_generalised"]) for r in rows] == [
+        ("87.456700", "50.143200", "no")
+    ]
 
 
 def test_admin_list_is_generalised_and_change_form_hides_the_point(client, reserve_a):

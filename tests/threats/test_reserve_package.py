@@ -12,7 +12,13 @@ from django.core.management import CommandError, call_command
 from patrol.models import Patrol, Reserve
 from tests.patrol.factories import AccessPointFactory, PatrolFactory, PostFactory, ReserveFactory, ZoneFactory
 from tests.shared_data import CAMTRAP_EXAMPLE
-from tests.threats.factories import CameraDeploymentFactory, DetectionFactory, IncidentFactory, SnareFindFactory, species
+from tests.threats.factories import (
+    CameraDeploymentFactory,
+    DetectionFactory,
+    IncidentFactory,
+    SnareFindFactory,
+    species,
+)
 from threats.models import CameraDeployment, Detection, SnareFind
 from threats.reserve_package import PackageError, camtrap_import, reserve_package_export, reserve_package_import
 
@@ -66,8 +72,16 @@ def full_reserve():
     AccessPointFactory(reserve=reserve, name="Road end", location=Point(87.5, 50.0, srid=4326))
     patrol = PatrolFactory(reserve=reserve, actual_start=T, actual_end=T.replace(hour=16), transport="horse",
                            track=MultiLineString(LineString((87.40, 50.10), (87.42, 50.11)), srid=4326))  # fmt: skip
-    SnareFindFactory(reserve=reserve, patrol=patrol, found_at=T.replace(hour=10), count=4, material="cable",
-                     catch_species=species("Moschus moschiferus"), catch_condition="dead", gps_accuracy_m=6)  # fmt: skip
+    SnareFindFactory(
+        reserve=reserve,
+        patrol=patrol,
+        found_at=T.replace(hour=10),
+        count=4,
+        material="cable",
+        catch_species=species("Moschus moschiferus"),
+        catch_condition="dead",
+        gps_accuracy_m=6,
+    )
     IncidentFactory(reserve=reserve, patrol=patrol, occurred_at=T.replace(hour=11), description="Fire still warm")
     DetectionFactory(reserve=reserve, patrol=patrol, method="track", observed_at=T.replace(hour=12))
     camera = CameraDeploymentFactory(reserve=reserve, deployment_id="ARG-CT01", start=T.replace(month=8), end=T)

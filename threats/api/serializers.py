@@ -1,8 +1,8 @@
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_gis import build_geo_schema
 from drf_spectacular.utils import extend_schema_field
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -96,9 +96,7 @@ class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializ
     location = PointGeometryField(write_only=True)
     display_location = PointGeometryField(read_only=True)
     location_generalised = serializers.BooleanField(read_only=True)
-    deployment = UserScopedPrimaryKeyField(
-        selector=camera_deployments_for_user, required=False, allow_null=True
-    )
+    deployment = UserScopedPrimaryKeyField(selector=camera_deployments_for_user, required=False, allow_null=True)
 
     class Meta:
         model = Detection

@@ -98,7 +98,9 @@ class CameraDeploymentViewSet(ScopedViewSet):
     )
     selector = staticmethod(camera_deployments_for_user)
     create_service = staticmethod(services.camera_deployment_create)
-    update_service = staticmethod(lambda actor, obj, data: services.camera_deployment_update(actor=actor, deployment=obj, data=data))
+    update_service = staticmethod(
+        lambda actor, obj, data: services.camera_deployment_update(actor=actor, deployment=obj, data=data)
+    )
     delete_service = staticmethod(lambda actor, obj: services.record_delete(actor=actor, record=obj))
 
 
