@@ -38,3 +38,13 @@ urlpatterns += [
     path("sync/devices/", sync_views.DeviceListView.as_view(), name="sync-devices"),
     path("sync/devices/<int:pk>/revoke/", sync_views.DeviceRevokeView.as_view(), name="sync-device-revoke"),
 ]
+
+# Risk model (threats/api/risk_views.py)
+from threats.api import risk_views  # noqa: E402
+
+urlpatterns += [
+    path("risk/<slug:slug>/", risk_views.RiskStatusView.as_view(), name="risk-status"),
+    path("risk/<slug:slug>/runs/", risk_views.RiskRunCreateView.as_view(), name="risk-run-create"),
+    path("risk/<slug:slug>/explain/", risk_views.RiskExplainView.as_view(), name="risk-explain"),
+    path("risk/<slug:slug>/valleys/", risk_views.RiskValleysView.as_view(), name="risk-valleys"),
+]

@@ -25,3 +25,6 @@ urlpatterns += [path("field/", include("threats.field_urls"))]
 from patrol import gpx_views  # noqa: E402
 
 urlpatterns += [path("patrols/gpx/", gpx_views.gpx_upload, name="patrol-gpx-upload")]
+
+# Manager UI: the risk map (threats/map_views.py)
+urlpatterns += [path("", include("threats.web_urls"))]

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from patrol.selectors import reserves_for_user
+from patrol.selectors import reserves_for_user, role_get
 
 
 def current_reserve(request: HttpRequest) -> dict:
@@ -11,4 +11,5 @@ def current_reserve(request: HttpRequest) -> dict:
     reserves = list(reserves_for_user(user=user))
     chosen = request.session.get("reserve_slug")
     current = next((r for r in reserves if r.slug == chosen), reserves[0] if reserves else None)
-    return {"user_reserves": reserves, "current_reserve": current}
+    role = role_get(user=user, reserve=current) if current else None
+    return {"user_reserves": reserves, "current_reserve": current, "current_role": role}

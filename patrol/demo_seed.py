@@ -16,13 +16,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.gis.gdal import GDALRaster
-from django.contrib.gis.geos import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from django.core.files.base import ContentFile
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from patrol import demo
 from patrol.models import AccessPoint, Membership, Patrol, Post, Reserve, Role, Team, Zone
+from patrol.raster_io import transform_points
 from patrol.services import patrol_track_lengths_update, reserve_create, user_create
 from patrol.terrain_services import terrain_import
 from threats.models import CameraDeployment, Detection, Incident, SnareFind, Species
@@ -38,12 +39,8 @@ def private_dir(slug: str) -> Path:
 
 
 def to_wgs84(xy: np.ndarray) -> np.ndarray:
-    """Project (n, 2) metres in the demo CRS to (n, 2) longitude/latitude in one GDAL call."""
-    if len(xy) == 0:
-        return np.zeros((0, 2))
-    multipoint = MultiPoint([Point(float(x), float(y)) for x, y in xy], srid=demo.DEMO_EPSG)
-    multipoint.transform(4326)
-    return np.array(multipoint.coords).reshape(-1, 2)
+    """Project (n, 2) metres in the demo CRS to (n, 2) longitude/latitude."""
+    return transform_points(np.asarray(xy, dtype=float).reshape(-1, 2), from_srid=demo.DEMO_EPSG, to_srid=4326)
 
 
 def _point(lonlat: np.ndarray) -> Point:

@@ -99,6 +99,9 @@ def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | 
     With an actor (the manager's upload) the role rules of patrol_update apply; commands pass None.
     """
     parsed = gpx_parse(content)
+    from threats.risk_services import risk_recompute_schedule  # threats builds on patrol: imported late
+
+    risk_recompute_schedule(patrol.reserve_id)  # a new track is new effort: one debounced risk recompute
     data: dict[str, Any] = {"track": parsed.track}
     if parsed.start is not None:
         data["actual_start"] = parsed.start

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,10 +249,16 @@ def transform_points(points: np.ndarray, *, from_srid: int, to_srid: int) -> np.
         geom = OGRGeometry(f"POINT({float(points[0, 0])!r} {float(points[0, 1])!r})", srs=_traditional_srs(from_srid))
         geom.transform(transform)
         return np.array([[geom.x, geom.y]])
-    wkt = "LINESTRING(" + ",".join(f"{float(x)!r} {float(y)!r}" for x, y in points) + ")"
-    geom = OGRGeometry(wkt, srs=_traditional_srs(from_srid))
+    # WKB in and out through numpy buffers: text (WKT) or per-point objects cost seconds on long tracks.
+    header = struct.pack("<BII", 1, 2, len(points))  # little-endian LineString of n points
+    geom = OGRGeometry(memoryview(header + points.astype("<f8").tobytes()), srs=_traditional_srs(from_srid))
     geom.transform(transform)
-    return np.asarray(geom.coords, dtype=np.float64)
+    wkb = bytes(geom.wkb)
+    return (
+        np.frombuffer(wkb, dtype="<f8", offset=9).reshape(-1, 2).copy()
+        if wkb[0] == 1
+        else (np.frombuffer(wkb, dtype=">f8", offset=9).reshape(-1, 2).astype(np.float64))
+    )
 
 
 def write_geotiff(

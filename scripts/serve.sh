@@ -14,10 +14,11 @@ running() { [ -f "var/run/$1.pid" ] && kill -0 "$(cat "var/run/$1.pid")" 2>/dev/
 if running worker; then
   echo "serve: Celery worker already running"
 else
-  nohup .venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 \
-    >var/log/worker.log 2>&1 &
+  # -B: the worker also runs the beat scheduler (the nightly risk recompute); one machine needs no more.
+  nohup .venv/bin/celery -A config worker -B --schedule var/run/celerybeat-schedule --loglevel=INFO \
+    --concurrency=2 >var/log/worker.log 2>&1 &
   echo $! > var/run/worker.pid
-  echo "serve: Celery worker started (log: var/log/worker.log)"
+  echo "serve: Celery worker with beat started (log: var/log/worker.log)"
 fi
 
 if running web; then

@@ -65,3 +65,10 @@ def test_openapi_schema_and_local_swagger_ui(client, reserve_a):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
     for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs"):
         assert cdn not in docs
+
+
+def test_risk_map_link_is_shown_to_managers_not_rangers(client, reserve_a):
+    client.force_login(member(reserve_a, Role.MANAGER))
+    assert "/risk/" in client.get("/").content.decode()
+    client.force_login(member(reserve_a, Role.RANGER))
+    assert "/risk/" not in client.get("/").content.decode()

@@ -11,6 +11,7 @@ from threats.models import (
     Device,
     Incident,
     Photo,
+    RiskRun,
     SnareFind,
     Species,
     SyncReceipt,
@@ -145,3 +146,11 @@ class PhotoAdmin(ReadOnlyAdmin):
     list_display = ["record_uuid", "reserve", "record_kind", "content_type", "size_bytes", "sha256", "created_at"]
     list_filter = ["reserve", "record_kind"]
     exclude = ["path"]
+
+
+@admin.register(RiskRun)
+class RiskRunAdmin(ReadOnlyAdmin):
+    # The layers live under IRBIS_PRIVATE_ROOT; the map and the API hand them out by role.
+    list_display = ["__str__", "reserve", "trigger", "progress", "stage", "inputs_end", "finished_at"]
+    list_filter = ["reserve", "status", "trigger"]
+    exclude = ["snares", "uncertainty", "leopard", "effort", "explain_layers"]

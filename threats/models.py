@@ -1,7 +1,10 @@
 """What rangers and cameras find: species, snare finds, incidents, detections and camera deployments."""
 
+import os
+
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.files.storage import FileSystemStorage
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -57,7 +60,8 @@ def _field_record_constraints(prefix: str) -> list[models.BaseConstraint]:
         models.UniqueConstraint(fields=["reserve", "client_uuid"], name=f"{prefix}_client_uuid_unique_per_reserve"),
         models.CheckConstraint(condition=point_in_wgs84_range("location"), name=f"{prefix}_location_range"),
         models.CheckConstraint(
-            condition=Q(gps_accuracy_m__isnull=True) | Q(gps_accuracy_m__gte=0), name=f"{prefix}_gps_accuracy_non_negative"
+            condition=Q(gps_accuracy_m__isnull=True) | Q(gps_accuracy_m__gte=0),
+            name=f"{prefix}_gps_accuracy_non_negative",
         ),
     ]
 
@@ -215,6 +219,7 @@ class Detection(FieldRecord):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="detections"
     )
+
     class ObservationType(models.TextChoices):
         ANIMAL = "animal", _("Animal")
         HUMAN = "human", _("Person")
@@ -369,3 +374,99 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_kind} {self.record_uuid} {self.sha256[:12]}"
+
+
+# --- Snare-threat risk runs (threats/risk_services.py) ----------------------------------------------
+
+
+class PrivateFileStorage(FileSystemStorage):
+    """Files under IRBIS_PRIVATE_ROOT, which no URL serves: views hand out what each user may see.
+
+    Risk layers include leopard risk, which must not leak to people without clearance through a
+    public media URL. The location is read from settings on every use, so tests can move it.
+    """
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return os.fspath(settings.IRBIS_PRIVATE_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> None:  # type: ignore[override]
+        return None
+
+
+private_storage = PrivateFileStorage()
+
+
+def risk_layer_upload_to(instance: "RiskRun", filename: str) -> str:
+    return f"risk/reserve-{instance.reserve_id}/run-{instance.pk}/{filename}"
+
+
+class RiskRun(models.Model):
+    """One computation of the snare-threat risk model for a reserve, and its layers.
+
+    Layers are GeoTIFFs on the reserve's terrain grid (`grid_srid`, `grid_geotransform`, `grid_width`
+    x `grid_height`, copied from the TerrainGrid used, which a DEM re-import replaces). At most one
+    run per reserve waits in the queue (a partial unique constraint): that is how repeated triggers
+    coalesce into one recompute.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        DATA = "data", _("New data")
+        NIGHTLY = "nightly", _("Nightly")
+        MANUAL = "manual", _("On request")
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="risk_runs")
+    terrain = models.ForeignKey(
+        "patrol.TerrainGrid", on_delete=models.SET_NULL, null=True, blank=True, related_name="risk_runs"
+    )
+    grid_srid = models.PositiveIntegerField(null=True, blank=True)
+    grid_geotransform = models.JSONField(null=True, blank=True)
+    grid_width = models.PositiveIntegerField(null=True, blank=True)
+    grid_height = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.DATA)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    stage = models.CharField(_("stage"), max_length=200, blank=True)
+    not_before = models.DateTimeField(_("starts after"), null=True, blank=True)
+    model_version = models.CharField(_("model version"), max_length=200, blank=True)
+    inputs_start = models.DateTimeField(_("data from"), null=True, blank=True)
+    inputs_end = models.DateTimeField(_("data until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    snares = models.FileField(_("expected snare lines per cell per year (GeoTIFF)"), upload_to=risk_layer_upload_to,
+                              storage=private_storage, blank=True)  # fmt: skip
+    uncertainty = models.FileField(_("standard deviation of the snare layer (GeoTIFF)"),
+                                   upload_to=risk_layer_upload_to, storage=private_storage, blank=True)  # fmt: skip
+    leopard = models.FileField(_("leopard risk (GeoTIFF)"), upload_to=risk_layer_upload_to, storage=private_storage,
+                               blank=True)  # fmt: skip
+    effort = models.FileField(_("patrol effort, km within the detection radius (GeoTIFF)"),
+                              upload_to=risk_layer_upload_to, storage=private_storage, blank=True)  # fmt: skip
+    explain_layers = models.FileField(_("per-cell explanation layers (NumPy .npz)"), upload_to=risk_layer_upload_to,
+                                      storage=private_storage, blank=True)  # fmt: skip
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="riskrun_progress_at_most_100"),
+            models.UniqueConstraint(
+                fields=["reserve"], condition=Q(status="queued"), name="riskrun_one_queued_per_reserve"
+            ),
+        ]
+        indexes = [models.Index(fields=["reserve", "status", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"Risk run #{self.pk} ({self.get_status_display()})"

@@ -1,8 +1,10 @@
 """The risk surface the route planner uses for a reserve's terrain grid.
 
-Until the effort-corrected risk model has been computed for a reserve, the planner falls back to a
-simple, documented surface: recent snare finds (count-weighted, half-life 90 days) smoothed over a
-few hundred metres, plus incidents. It says which one it used (`risk_source`).
+When the effort-corrected risk model has a finished run on this very grid (threats.RiskRun), the
+planner uses its snares layer (expected snare lines set per cell per year). Until then, or when the
+DEM was re-imported since, the planner falls back to a simple, documented surface: recent snare
+finds (count-weighted, half-life 90 days) smoothed over a few hundred metres, plus incidents. It says which one
+it used (`risk_source`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from django.utils import timezone
 from scipy import ndimage
 
 from patrol.models import TerrainGrid
-from patrol.raster_io import transform_points
-from threats.models import Incident, SnareFind
+from patrol.raster_io import read_raster, transform_points
+from threats.models import Incident, RiskRun, SnareFind
 
 FALLBACK_WINDOW_DAYS = 365
 FALLBACK_HALF_LIFE_DAYS = 90.0
@@ -53,8 +55,26 @@ def recent_finds_surface(grid: TerrainGrid, *, now=None) -> np.ndarray:
     return ndimage.gaussian_filter(surface, sigma=sigma_cells, mode="constant")
 
 
+def model_risk_surface(grid: TerrainGrid) -> tuple[np.ndarray, str] | None:
+    """The snares layer of the latest finished risk run computed on this grid, or None."""
+    runs = RiskRun.objects.filter(reserve_id=grid.reserve_id, status=RiskRun.Status.DONE).exclude(snares="")
+    run = runs.order_by("-finished_at", "-pk").first()
+    if run is None or (run.grid_srid, run.grid_width, run.grid_height) != (grid.srid, grid.width, grid.height):
+        return None
+    if not np.allclose(run.grid_geotransform, grid.geotransform, rtol=0, atol=1e-6):
+        return None
+    surface = np.nan_to_num(read_raster(run.snares.path).data, nan=0.0)
+    return surface, (
+        f"risk model run #{run.pk} ({run.model_version.split(' ')[0]}, data "
+        f"{run.inputs_start:%Y-%m-%d} to {run.inputs_end:%Y-%m-%d}): expected snare lines per cell per year"
+    )
+
+
 def current_risk_surface(grid: TerrainGrid) -> tuple[np.ndarray, str]:
     """The risk surface for planning on this grid, and a short description of where it came from."""
+    model = model_risk_surface(grid)
+    if model is not None:
+        return model
     return recent_finds_surface(grid), (
         f"recent finds and incidents (last {FALLBACK_WINDOW_DAYS} days, half-life {FALLBACK_HALF_LIFE_DAYS:g} d, "
         f"smoothed {FALLBACK_SMOOTHING_M:g} m)"

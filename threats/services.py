@@ -14,6 +14,7 @@ from patrol.access import require_manager, require_record_create
 from patrol.models import Patrol, Reserve
 from patrol.selectors import User
 from threats.models import CameraDeployment, Detection, Incident, SnareFind
+from threats.risk_services import risk_recompute_schedule
 
 
 def _check_same_reserve(reserve: Reserve, **refs: Any) -> None:
@@ -40,6 +41,7 @@ def _record_create(model: type, *, actor: User | None, reserve: Reserve, patrol:
         for find in snare_finds:
             _check_same_reserve(reserve, snare_finds=find)
         record.snare_finds.set(snare_finds)
+    risk_recompute_schedule(reserve)  # new evidence: one debounced risk recompute (threats/risk_services.py)
     return record
 
 

@@ -26,7 +26,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import AutoField, JSONField, Model, Q
 from django.http import Http404
 from django.utils import timezone
@@ -38,6 +38,7 @@ from patrol.models import Patrol, Reserve
 from patrol.selectors import CREATE_ROLES, WRITE_ALL_ROLES, User, patrols_for_user, teams_for_user
 from patrol.services import _queue_track_measure, patrol_create
 from threats.models import Detection, Device, Incident, Photo, SnareFind, Species, SyncReceipt, TrackPoint
+from threats.risk_services import risk_recompute_schedule
 from threats.selectors import snare_finds_for_user
 from threats.services import detection_create, incident_create, snare_find_create
 from threats.sync_selectors import photo_get, receipts_by_uuid, synced_record_get, token_sha256
@@ -421,6 +422,8 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
     # Receipts of failed items go; the others learn their object's id.
     SyncReceipt.objects.filter(pk__in=[i.receipt.pk for i in claimed if i.result["status"] != "created"]).delete()
     _receipts_point_to([(i.receipt.pk, i.result["id"]) for i in claimed if i.result["status"] == "created"])
+    if any(i.result["status"] == "created" for i in claimed):
+        risk_recompute_schedule(reserve)  # one debounced risk recompute per batch (threats/risk_services.py)
 
     for item in items:
         if item.same_as is not None:
@@ -608,6 +611,9 @@ def _insert_unnest(model: type[Model], objects: list[Model]) -> None:
     """
     if not objects:
         return
+    # The real connection, not the django.db.connection proxy: the proxy's per-attribute
+    # thread-local lookup, once per value, was the largest single cost of a batch.
+    db = connections[DEFAULT_DB_ALIAS]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
     columns, selects, casts, arrays = [], [], [], []
     for n, f in enumerate(fields):
@@ -621,21 +627,21 @@ def _insert_unnest(model: type[Model], objects: list[Model]) -> None:
             casts.append("text[]")
             selects.append(f"c{n}::jsonb")
         else:
-            arrays.append([f.get_db_prep_save(v, connection) for v in values])
-            casts.append(f.db_type(connection).split("(")[0] + "[]")
+            arrays.append([f.get_db_prep_save(v, db) for v in values])
+            casts.append(f.db_type(db).split("(")[0] + "[]")
             selects.append(f"c{n}")
-        columns.append(connection.ops.quote_name(f.column))
+        columns.append(db.ops.quote_name(f.column))
     pk = model._meta.pk
     # PostgreSQL does not promise RETURNING rows in input order: records are matched back by their
     # client UUID (unique per reserve). History rows have no key, and nothing reads their ids back.
     key = "client_uuid" if any(f.name == "client_uuid" for f in fields) and "history_id" != pk.name else None
-    returning = connection.ops.quote_name(pk.column) + (f", {connection.ops.quote_name(key)}" if key else "")
+    returning = db.ops.quote_name(pk.column) + (f", {db.ops.quote_name(key)}" if key else "")
     sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"INSERT INTO {db.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
         f"SELECT {', '.join(selects)} FROM unnest({', '.join(f'%s::{c}' for c in casts)}) "
         f"AS u({', '.join(f'c{n}' for n in range(len(fields)))}) RETURNING {returning}"
     )
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, arrays)
         rows = cursor.fetchall()
     if key:
@@ -646,7 +652,7 @@ def _insert_unnest(model: type[Model], objects: list[Model]) -> None:
     for obj, pk_value in zip(objects, ids, strict=True):
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 def _create_incidents(actor: Any, reserve: Reserve, items: list[SyncItem]) -> None:

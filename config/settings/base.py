@@ -158,3 +158,19 @@ IRBIS_SYNC_PHOTO_MAX_PX = env.int("IRBIS_SYNC_PHOTO_MAX_PX", default=1600)  # lo
 IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M = env.float("IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M", default=1000.0)
 IRBIS_SYNC_CLOCK_SKEW_S = env.int("IRBIS_SYNC_CLOCK_SKEW_S", default=300)
 IRBIS_SYNC_ACCURACY_FLAG_M = env.float("IRBIS_SYNC_ACCURACY_FLAG_M", default=100.0)
+
+# --- Risk model recompute: debounce after new data, and nightly (threats/risk_services.py) -----------
+# A recompute starts IRBIS_RISK_DEBOUNCE_SECONDS after the first new record (later records join it);
+# Celery beat (`celery -A config beat`) queues one for every reserve with terrain each night.
+from celery.schedules import crontab  # noqa: E402
+
+IRBIS_RISK_DEBOUNCE_SECONDS = env.int("IRBIS_RISK_DEBOUNCE_SECONDS", default=300)
+IRBIS_RISK_WINDOW_DAYS = env.int("IRBIS_RISK_WINDOW_DAYS", default=730)  # data window of each fit
+IRBIS_RISK_TREND_DAYS = env.int("IRBIS_RISK_TREND_DAYS", default=90)  # valley trends: the window this much earlier
+IRBIS_RISK_KEEP_RUNS = env.int("IRBIS_RISK_KEEP_RUNS", default=10)  # finished runs per reserve that keep their files
+CELERY_BEAT_SCHEDULE = {
+    "risk-nightly-recompute": {
+        "task": "threats.tasks.risk_nightly_task",
+        "schedule": crontab(hour=env.int("IRBIS_RISK_NIGHTLY_HOUR_UTC", default=20), minute=30),
+    },
+}

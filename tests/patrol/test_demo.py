@@ -73,7 +73,9 @@ def test_finds_concentrate_in_musk_deer_valleys_near_access_points(world):
 @pytest.mark.django_db
 def test_seed_demo_loads_the_reserve_and_keeps_the_truth_private(tmp_path, client, settings):
     settings.IRBIS_PRIVATE_ROOT = tmp_path / "private"
-    call_command("seed_demo", "--seed", "1", "--end-date", "2026-11-15", stdout=io.StringIO())
+    package = tmp_path / "package"
+    call_command("seed_demo", "--seed", "1", "--end-date", "2026-11-15", "--package", str(package),
+                 stdout=io.StringIO())  # fmt: skip
     reserve = Reserve.objects.get(slug="argut-demo")
     assert (reserve.projected_epsg, reserve.timezone) == (32645, "Asia/Barnaul")
     world = demo.generate(seed=1, end=END)
@@ -115,6 +117,14 @@ def test_seed_demo_loads_the_reserve_and_keeps_the_truth_private(tmp_path, clien
         assert sum(1 for _ in csv.DictReader(handle)) == len(world.snares)
     assert json.loads((out / "README.json").read_text())["seed"] == 1
     assert not str(settings.IRBIS_PRIVATE_ROOT).startswith(str(settings.MEDIA_ROOT))
+
+    from threats.models import RiskRun
+
+    run = RiskRun.objects.get(reserve=reserve)
+    assert run.status == "done" and run.inputs_end == END
+    with open(package / "snare_finds.csv") as handle:
+        assert sum(1 for _ in csv.DictReader(handle)) == len(world.finds)
+    assert len(list((package / "tracks").glob("*.gpx"))) == len(world.patrols)
 
     with pytest.raises(CommandError, match="already exists"):
         call_command("seed_demo")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from patrol.demo_seed import DEMO_PASSWORD, DEMO_SLUG, demo_reserve_seed
 from patrol.models import Reserve
 from threats.reserve_package import reserve_package_export
+from threats.risk_services import risk_compute_now
 
 
 class Command(BaseCommand):
@@ -16,9 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--end-date", help="Last day of the simulated year, YYYY-MM-DD (default: today)")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if the reserve already exists")
         parser.add_argument("--package", help="Also write the reserve as a reserve package into this folder")
+        parser.add_argument("--skip-risk", action="store_true", help="Do not compute the first risk map")
 
     def handle(self, *args, seed: int, slug: str, end_date: str | None, if_empty: bool, package: str | None,
-               **options):  # fmt: skip
+               skip_risk: bool, **options):  # fmt: skip
         if Reserve.objects.filter(slug=slug).exists():
             if if_empty:
                 self.stdout.write(f"Demo reserve '{slug}' already exists; left as it is.")
@@ -41,6 +43,9 @@ class Command(BaseCommand):
         }
         self.stdout.write(self.style.SUCCESS(f"Created demo reserve '{reserve.slug}' (seed {seed}): ")
                           + ", ".join(f"{n} {k}" for k, n in counts.items()))  # fmt: skip
+        if not skip_risk:
+            run = risk_compute_now(reserve=reserve, end=end)
+            self.stdout.write(f"Risk map computed ({run.status}, model {run.model_version}).")
         if package:
             reserve_package_export(reserve=reserve, folder=package)
             self.stdout.write(f"Wrote the demo reserve as a reserve package to {package}")
