@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from patrol.demo_seed import private_dir
-from patrol.models import Reserve, TerrainGrid
 from patrol.raster_io import RasterError, read_raster
 from patrol.terrain_services import grid_raster
+from threats.management.commands._reserve import reserve_with_terrain
 from threats.risk_eval import PAI_FRACTIONS, backtest, pai_against_truth
 from threats.risk_services import risk_inputs_build, terrain_features_for, window_days
 
@@ -54,12 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("--kde-bandwidth", type=float, default=1000.0, help="naive baseline bandwidth, m")
 
     def handle(self, *args, **options):
-        reserve = Reserve.objects.filter(slug=options["reserve"]).first()
-        if reserve is None:
-            raise CommandError(f"No reserve with slug {options['reserve']!r}.")
-        terrain = TerrainGrid.objects.filter(reserve=reserve).first()
-        if terrain is None:
-            raise CommandError(f"{reserve.slug} has no terrain: import a DEM first (import_dem).")
+        reserve, terrain = reserve_with_terrain(options["reserve"])
         cutoff = _when(options["train_until"], "--train-until")
         test_end = _when(options["test_until"], "--test-until") if options["test_until"] else timezone.now()
         if test_end <= cutoff:

@@ -13,7 +13,7 @@ import shutil
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.models import Reserve, TerrainGrid
+from threats.management.commands._reserve import reserve_with_terrain
 from threats.risk_selectors import risk_run_latest
 from threats.risk_services import LAYERS, risk_compute_now
 
@@ -28,12 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--compute", action="store_true", help="compute the risk now first")
 
     def handle(self, *args, **options):
-        reserve = Reserve.objects.filter(slug=options["reserve"]).first()
-        if reserve is None:
-            raise CommandError(f"No reserve with slug {options['reserve']!r}.")
-        terrain = TerrainGrid.objects.filter(reserve=reserve).first()
-        if terrain is None:
-            raise CommandError(f"{reserve.slug} has no terrain: import a DEM first (import_dem).")
+        reserve, terrain = reserve_with_terrain(options["reserve"])
         if options["compute"]:
             run = risk_compute_now(reserve=reserve)
             if run.status != run.Status.DONE:
