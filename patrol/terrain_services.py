@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.geos import LineString
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,14 +253,3 @@ def _plan(plan: RoutePlan, grid: TerrainGrid, dem: Raster, risk: np.ndarray) -> 
         }
         for k, result in enumerate(results)
     ]
-
-
-def terrain_import_from_upload(*, reserve: Reserve, upload: File, resolution_m: float = DEFAULT_RESOLUTION_M,
-                               actor: User | None = None) -> TerrainGrid:  # fmt: skip
-    """Keep the uploaded DEM on the reserve and import it."""
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix or ".tif") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
-        grid = terrain_import(reserve=reserve, path=handle.name, resolution_m=resolution_m, actor=actor)
-    return grid

@@ -75,13 +75,6 @@ def species_list() -> QuerySet[Species]:
     return Species.objects.all()
 
 
-def species_get_by_name(*, name: str) -> Species | None:
-    """Look a species up by scientific or common name (English or Russian), ignoring case."""
-    return Species.objects.filter(
-        Q(scientific_name__iexact=name) | Q(common_name_en__iexact=name) | Q(common_name_ru__iexact=name)
-    ).first()
-
-
 def reserve_summary(*, user: User, reserve: Reserve, days: int = 30) -> dict[str, int]:
     """Counts for the overview page, over what this user may see."""
     since = timezone.now() - timedelta(days=days)
