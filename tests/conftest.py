@@ -16,6 +16,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         preload(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _species_before_transactional_tests(request):
+    """A transactional test's flush removes the preloaded species, and with --reuse-db there is no
+    serialized copy for serialized_rollback to restore: load them again before each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("threats.migrations.0002_preload_species").preload(apps, None)
+
+
 @pytest.fixture
 def api():
     return APIClient()
