@@ -28,9 +28,11 @@ from _common import peak_rss_mb
 from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 
-from patrol import demo
-from threats import risk
-from threats import risk_eval as ev
+from threats.interchange import demo
+from threats.risk import data as risk_data
+from threats.risk import evaluation as risk_evaluation
+from threats.risk import features as risk_features
+from threats.risk import model as risk_model
 
 DEMO_END = datetime(2025, 1, 1, tzinfo=UTC)  # fixed so the figures are reproducible
 KDE_BANDWIDTHS_M = (500.0, 1000.0, 2000.0)
@@ -60,10 +62,12 @@ def demo_valley_of_reach(reserve, features) -> dict[int, str]:
 
 def truth_scores(reserve, inputs, fit) -> float:
     truth = reserve.truth_intensity.astype(np.float64)
-    truth_pai = ev.pai_against_truth(truth, truth, 0.10)
-    model_pai = ev.pai_against_truth(np.nan_to_num(fit.intensity), truth, 0.10)
+    truth_pai = risk_evaluation.pai_against_truth(truth, truth, 0.10)
+    model_pai = risk_evaluation.pai_against_truth(np.nan_to_num(fit.intensity), truth, 0.10)
     kde_pais = {
-        bw: ev.pai_against_truth(ev.kde_baseline(inputs.grid, inputs.snare_finds, bandwidth_m=bw), truth)
+        bw: risk_evaluation.pai_against_truth(
+            risk_evaluation.kde_baseline(inputs.grid, inputs.snare_finds, bandwidth_m=bw), truth
+        )
         for bw in KDE_BANDWIDTHS_M
     }
     best_bw = max(kde_pais, key=kde_pais.get)
@@ -79,16 +83,16 @@ def truth_scores(reserve, inputs, fit) -> float:
     rho = spearmanr(fit.leopard_presence.ravel(), reserve.leopard_presence.ravel())[0]
     print(
         f"leopard: presence Spearman vs hidden presence {rho:.3f}; leopard-risk PAI@10% vs truth x presence "
-        f"{ev.pai_against_truth(np.nan_to_num(fit.leopard_risk), true_risk):.3f} "
-        f"(best {ev.pai_against_truth(true_risk, true_risk):.3f})"
+        f"{risk_evaluation.pai_against_truth(np.nan_to_num(fit.leopard_risk), true_risk):.3f} "
+        f"(best {risk_evaluation.pai_against_truth(true_risk, true_risk):.3f})"
     )
     return best_bw
 
 
 def backtest_scores(reserve, inputs, features, best_bw: float) -> None:
     truth = reserve.truth_intensity.astype(np.float64)
-    cutoff = inputs.start + ev.days(round(30.44 * TRAIN_MONTHS))
-    bt = ev.backtest(inputs, features, cutoff=cutoff, kde_bandwidth_m=best_bw)
+    cutoff = inputs.start + risk_evaluation.days(round(30.44 * TRAIN_MONTHS))
+    bt = risk_evaluation.backtest(inputs, features, cutoff=cutoff, kde_bandwidth_m=best_bw)
     print(
         f"backtest: train {day(inputs.start)}..{day(cutoff)} ({bt.n_train_finds} finds), "
         f"test ..{day(bt.test_end)} ({bt.n_test_finds} finds)"
@@ -99,17 +103,19 @@ def backtest_scores(reserve, inputs, features, best_bw: float) -> None:
             f"{name:10}{score.auc_all_cells:9.3f}{score.auc_patrolled:15.3f}{score.pai[0.05]:8.2f}"
             f"{score.pai[0.10]:9.2f}{score.pai[0.20]:9.2f}{score.cpue_lift[0.10]:15.2f}"
         )
-    model_truth = ev.pai_against_truth(np.nan_to_num(bt.fit.intensity), truth)
-    kde_truth = ev.pai_against_truth(bt.baseline_layer, truth)
+    model_truth = risk_evaluation.pai_against_truth(np.nan_to_num(bt.fit.intensity), truth)
+    kde_truth = risk_evaluation.pai_against_truth(bt.baseline_layer, truth)
     print(f"backtest fit PAI@10% vs truth: model {model_truth:.3f}, KDE {kde_truth:.3f}")
 
 
 def valley_trend(reserve, inputs, features) -> None:
     half = inputs.start + (inputs.end - inputs.start) / 2
-    first = risk.fit_risk(inputs.window(inputs.start, half), features)
-    second = risk.fit_risk(inputs.window(half, inputs.end), features)
+    first = risk_model.fit_risk(inputs.window(inputs.start, half), features)
+    second = risk_model.fit_risk(inputs.window(half, inputs.end), features)
     names = demo_valley_of_reach(reserve, features)
-    ranked = ev.rank_valleys(features.reach_labels, second.leopard_risk, first.leopard_risk, top_n=5, names=names)
+    ranked = risk_evaluation.rank_valleys(
+        features.reach_labels, second.leopard_risk, first.leopard_risk, top_n=5, names=names
+    )
     print(
         f"top 5 of {features.valleys.number_of_edges()} reaches by leopard risk, {day(half)}..{day(inputs.end)} "
         f"vs {day(inputs.start)}..{day(half)} (demo valley in brackets, for display only):"
@@ -134,15 +140,18 @@ SENSITIVITY = {
 
 def sensitivity(reserve, inputs) -> None:
     truth = reserve.truth_intensity.astype(np.float64)
-    best = ev.pai_against_truth(truth, truth)
+    best = risk_evaluation.pai_against_truth(truth, truth)
     for km2 in (10.0, 25.0, 50.0):
-        features = risk.build_terrain_features(
-            reserve.elevation, grid=inputs.grid, access_xy=ev.demo_access_xy(reserve), valley_min_catchment_km2=km2
+        features = risk_features.build_terrain_features(
+            reserve.elevation,
+            grid=inputs.grid,
+            access_xy=risk_evaluation.demo_access_xy(reserve),
+            valley_min_catchment_km2=km2,
         )
         variants = SENSITIVITY.items() if km2 == 25.0 else [("default", {})]
         for name, overrides in variants:
-            fit = risk.fit_risk(inputs, features, risk.RiskConfig(**overrides))
-            ratio = ev.pai_against_truth(np.nan_to_num(fit.intensity), truth) / best
+            fit = risk_model.fit_risk(inputs, features, risk_data.RiskConfig(**overrides))
+            ratio = risk_evaluation.pai_against_truth(np.nan_to_num(fit.intensity), truth) / best
             coef = dict(zip(fit.glm.names, fit.glm.coef, strict=True))["distance to valley network"]
             print(f"  valleys >= {km2:4.0f} km2, {name:<28} PAI@10% ratio {ratio:.3f} (valley coef {coef:+.2f}/km)")
 
@@ -155,13 +164,13 @@ def main() -> None:
     for seed in args.seeds:
         started = time.perf_counter()
         reserve = demo.generate(seed=seed, end=DEMO_END)
-        inputs = ev.risk_inputs_from_demo(reserve)
-        features = risk.build_terrain_features(
-            reserve.elevation, grid=inputs.grid, access_xy=ev.demo_access_xy(reserve)
+        inputs = risk_evaluation.risk_inputs_from_demo(reserve)
+        features = risk_features.build_terrain_features(
+            reserve.elevation, grid=inputs.grid, access_xy=risk_evaluation.demo_access_xy(reserve)
         )
         terrain_s = time.perf_counter() - started
         t0 = time.perf_counter()
-        fit = risk.fit_risk(inputs, features)
+        fit = risk_model.fit_risk(inputs, features)
         fit_s = time.perf_counter() - t0
         print(
             f"\n== demo seed {seed}: {reserve.shape[0]}x{reserve.shape[1]} cells of {reserve.cell_m:.0f} m, "

@@ -24,16 +24,19 @@ import numpy as np
 from _common import peak_rss_mb
 from scipy import ndimage
 
-from patrol import demo
-from threats import risk
-from threats import risk_eval as ev
+from threats.interchange import demo
+from threats.risk import data as risk_data
+from threats.risk import effort as risk_effort
+from threats.risk import evaluation as risk_evaluation
+from threats.risk import features as risk_features
+from threats.risk import model as risk_model
 
 SIZE_M = 25_500.0  # 510 x 510 cells of 50 m
 
 
 def synthetic_inputs(n_tracks: int, n_finds: int, seed: int = 7):
     reserve = demo.generate(seed=seed, end=datetime(2025, 1, 1, tzinfo=UTC), size_m=SIZE_M)
-    base = ev.risk_inputs_from_demo(reserve)
+    base = risk_evaluation.risk_inputs_from_demo(reserve)
     rng = np.random.default_rng(seed)
     year = base.end - base.start
     tracks = []
@@ -41,7 +44,7 @@ def synthetic_inputs(n_tracks: int, n_finds: int, seed: int = 7):
         src = base.tracks[int(rng.integers(len(base.tracks)))]
         shift = base.start + rng.uniform(0, year - (src.t[-1] - src.t[0])) - src.t[0]
         wander = ndimage.gaussian_filter1d(rng.normal(0, 60, size=src.xy.shape), sigma=4, axis=0)
-        tracks.append(risk.PatrolTrack(i, src.xy + wander, src.t + shift))
+        tracks.append(risk_data.PatrolTrack(i, src.xy + wander, src.t + shift))
     # finds: points near the tracks, accepted in proportion to the hidden intensity there
     truth = reserve.truth_intensity.astype(np.float64).ravel()
     accept_scale = truth.max()
@@ -63,17 +66,17 @@ def synthetic_inputs(n_tracks: int, n_finds: int, seed: int = 7):
         xs.extend(fx[keep])
         ys.extend(fy[keep])
         ts.extend(np.array(ft)[keep])
-    finds = risk.PointEvents.create(xs[:n_finds], ys[:n_finds], ts[:n_finds])
+    finds = risk_data.PointEvents.create(xs[:n_finds], ys[:n_finds], ts[:n_finds])
 
-    def resample(events: risk.PointEvents, times: int) -> risk.PointEvents:
+    def resample(events: risk_data.PointEvents, times: int) -> risk_data.PointEvents:
         idx = np.repeat(np.arange(len(events)), times)
-        return risk.PointEvents.create(
+        return risk_data.PointEvents.create(
             events.x[idx] + rng.normal(0, 30, len(idx)), events.y[idx] + rng.normal(0, 30, len(idx)), events.t[idx]
         )
 
-    prey = risk.SpeciesDetections(resample(base.prey.camera, 10), resample(base.prey.sign, 10))
-    leopard = risk.SpeciesDetections(resample(base.leopard.camera, 10), resample(base.leopard.sign, 10))
-    inputs = risk.RiskInputs(
+    prey = risk_data.SpeciesDetections(resample(base.prey.camera, 10), resample(base.prey.sign, 10))
+    leopard = risk_data.SpeciesDetections(resample(base.leopard.camera, 10), resample(base.leopard.sign, 10))
+    inputs = risk_data.RiskInputs(
         grid=base.grid,
         start=base.start,
         end=base.end,
@@ -105,11 +108,15 @@ def main() -> None:
     )
 
     t1 = time.perf_counter()
-    features = risk.build_terrain_features(reserve.elevation, grid=inputs.grid, access_xy=ev.demo_access_xy(reserve))
+    features = risk_features.build_terrain_features(
+        reserve.elevation, grid=inputs.grid, access_xy=risk_evaluation.demo_access_xy(reserve)
+    )
     t2 = time.perf_counter()
-    effort = risk.patrol_effort(inputs.grid, inputs.tracks, start=inputs.start, end=inputs.end, cameras=inputs.cameras)
+    effort = risk_effort.patrol_effort(
+        inputs.grid, inputs.tracks, start=inputs.start, end=inputs.end, cameras=inputs.cameras
+    )
     t3 = time.perf_counter()
-    result = risk.fit_risk(inputs, features)
+    result = risk_model.fit_risk(inputs, features)
     t4 = time.perf_counter()
     print(f"terrain features (once per DEM): {t2 - t1:.1f} s")
     print(f"effort rasterisation alone:      {t3 - t2:.1f} s ({int((effort.visits > 0).sum()):,} patrolled cells)")

@@ -30,10 +30,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("IRBIS_PRIVATE_ROOT", str(REPO / "var" / "bench-private"))
     setup_django()
-    from patrol.demo_seed import demo_reserve_seed
-    from patrol.models import Reserve, TerrainGrid
-    from threats import risk_services
-    from threats.risk import fit_risk
+    from patrol.reserves.models import Reserve
+    from patrol.terrain.models import TerrainGrid
+    from threats.interchange.demo_seed import demo_reserve_seed
+    from threats.risk import compute as risk_compute
+    from threats.risk import inputs as risk_inputs
+    from threats.risk.model import fit_risk
 
     slug = "risk-bench"
     end = datetime.fromisoformat(args.end_date).replace(tzinfo=UTC)
@@ -46,17 +48,17 @@ def main() -> None:
     now = end + timedelta(days=1)
 
     t = time.perf_counter()
-    inputs = risk_services.risk_inputs_build(reserve=reserve, terrain=terrain, start=now - timedelta(days=730), end=now)
+    inputs = risk_inputs.risk_inputs_build(reserve=reserve, terrain=terrain, start=now - timedelta(days=730), end=now)
     t_inputs = time.perf_counter() - t
-    risk_services._FEATURES_CACHE.clear()
+    risk_inputs._FEATURES_CACHE.clear()
     t = time.perf_counter()
-    features = risk_services.terrain_features_for(terrain)
+    features = risk_inputs.terrain_features_for(terrain)
     t_cold = time.perf_counter() - t
     t = time.perf_counter()
-    risk_services.terrain_features_for(terrain)
+    risk_inputs.terrain_features_for(terrain)
     t_warm = time.perf_counter() - t
     t = time.perf_counter()
-    fit_risk(inputs.window(risk_services.first_patrol_time(reserve.pk).timestamp(), now.timestamp()), features)
+    fit_risk(inputs.window(risk_inputs.first_patrol_time(reserve.pk).timestamp(), now.timestamp()), features)
     t_fit = time.perf_counter() - t
     print(f"cells {terrain.width * terrain.height:,}; finds {len(inputs.snare_finds)}, tracks {len(inputs.tracks)}")
     print(f"build inputs from the database  {t_inputs:6.2f} s")
@@ -64,7 +66,7 @@ def main() -> None:
     print(f"fit_risk                        {t_fit:6.2f} s")
     for label in ("full recompute (warm cache)", "full recompute (again)"):
         t = time.perf_counter()
-        run = risk_services.risk_compute_now(reserve=reserve, end=now)
+        run = risk_compute.risk_compute_now(reserve=reserve, end=now)
         print(f"{label:<31} {time.perf_counter() - t:6.2f} s  status {run.status}  stages {run.summary.get('timings')}")
     print(f"peak RSS {peak_rss_mb():.0f} MB")
 

@@ -14,9 +14,9 @@ import time
 
 from _common import BIGTUJUNGA, peak_rss_mb, synthetic_risk
 
-from patrol.raster_io import read_raster
-from patrol.routing import plan_route
-from patrol.terrain import build_terrain_graph
+from patrol.routing.planner import plan_route
+from patrol.terrain.graph import build_terrain_graph
+from patrol.terrain.raster_io import read_raster
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ import time
 import numpy as np
 from _common import BIGTUJUNGA, ZION, synthetic_risk
 
-from patrol.raster_io import read_dem
-from patrol.routing import plan_route
-from patrol.routing_baseline import plan_route_ortools
-from patrol.terrain import build_terrain_graph
+from patrol.routing.baseline import plan_route_ortools
+from patrol.routing.planner import plan_route
+from patrol.terrain.graph import build_terrain_graph
+from patrol.terrain.raster_io import read_dem
 
 CROP = 200
 

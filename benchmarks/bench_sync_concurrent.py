@@ -61,7 +61,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=180.0)
     args = parser.parse_args()
     setup_django()
-    from threats.models import SnareFind, SyncReceipt
+    from threats.fieldsync.models import SyncReceipt
+    from threats.records.models import SnareFind
 
     reserve, devices = fresh_reserve("bench-concurrent", args.devices)
     payloads = []

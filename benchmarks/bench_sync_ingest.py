@@ -62,24 +62,24 @@ def fresh_reserve(slug: str, rangers: int) -> tuple:
     from django.contrib.auth import get_user_model
     from django.contrib.gis.geos import MultiPolygon, Polygon
 
-    from patrol import services
-    from patrol.models import Reserve, Role
-    from threats import sync
+    from patrol.reserves import services as reserves_services
+    from patrol.reserves.models import Reserve, Role
+    from threats.fieldsync import devices as fieldsync_devices
 
     Reserve.objects.filter(slug=slug).delete()
     get_user_model().objects.filter(username__startswith=f"{slug}-").delete()
-    reserve = services.reserve_create(
+    reserve = reserves_services.reserve_create(
         name=slug, slug=slug, boundary=MultiPolygon(Polygon.from_bbox((87.2, 49.9, 87.6, 50.3)), srid=4326),
         projected_epsg=32645, timezone="Asia/Barnaul",
     )  # fmt: skip
     devices = []
     users = []
     for n in range(rangers):
-        user = services.user_create(username=f"{slug}-ranger-{n}", password=uuid.uuid4().hex)
-        services.membership_set(actor=None, reserve=reserve, user=user, role=Role.RANGER)
+        user = reserves_services.user_create(username=f"{slug}-ranger-{n}", password=uuid.uuid4().hex)
+        reserves_services.membership_set(actor=None, reserve=reserve, user=user, role=Role.RANGER)
         users.append(user)
-        devices.append(sync.device_login(user=user, reserve=reserve, device_id=f"{slug}-phone-{n:03d}"))
-    services.team_create(actor=None, reserve=reserve, name="Bench team", members=users)
+        devices.append(fieldsync_devices.device_login(user=user, reserve=reserve, device_id=f"{slug}-phone-{n:03d}"))
+    reserves_services.team_create(actor=None, reserve=reserve, name="Bench team", members=users)
     return reserve, devices
 
 
@@ -127,7 +127,8 @@ def main() -> int:
     from django.conf import settings
     from django.test import Client
 
-    from threats.models import SnareFind, SyncReceipt
+    from threats.fieldsync.models import SyncReceipt
+    from threats.records.models import SnareFind
 
     settings.IRBIS_SYNC_MAX_BATCH_ITEMS = max(settings.IRBIS_SYNC_MAX_BATCH_ITEMS, args.batch)
     reserve, [(device, token)] = fresh_reserve("bench-ingest", 1)

@@ -13,18 +13,10 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("patrol.web_urls")),
+    path("field/", include("threats.fieldsync.urls")),
+    path("patrols/", include("patrol.patrols.urls")),
+    path("", include("threats.risk.urls")),
+    path("", include("patrol.reserves.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-# Field app (offline mobile web app for rangers): threats/field_urls.py
-urlpatterns += [path("field/", include("threats.field_urls"))]
-
-# Manager UI: GPX track upload (patrol/gpx_views.py)
-from patrol import gpx_views  # noqa: E402
-
-urlpatterns += [path("patrols/gpx/", gpx_views.gpx_upload, name="patrol-gpx-upload")]
-
-# Manager UI: the risk map (threats/map_views.py)
-urlpatterns += [path("", include("threats.web_urls"))]

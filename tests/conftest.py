@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from rest_framework.test import APIClient
 
-from patrol.models import Role
+from patrol.reserves.models import Role
 from tests.patrol.factories import MembershipFactory, ReserveFactory, TeamFactory, UserFactory
 
 

@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from patrol.models import Role
-from patrol.services import patrol_update
+from patrol.patrols.services import patrol_update
+from patrol.reserves.models import Role
 from tests.conftest import member
 from tests.patrol.factories import PatrolFactory
 from tests.threats.factories import SnareFindFactory
@@ -60,8 +60,8 @@ def test_every_model_has_an_admin_page():
 
 def test_a_manager_revokes_a_lost_phone_in_the_admin(client, staff_manager, reserve_a):
     from tests.conftest import member
-    from threats.models import Device
-    from threats.sync import device_login
+    from threats.fieldsync.devices import device_login
+    from threats.fieldsync.models import Device
 
     ranger = member(reserve_a, Role.RANGER)
     device, _token = device_login(user=ranger, reserve=reserve_a, device_id="lost-phone")

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from patrol.models import Patrol
-from patrol.services import patrol_create
+from patrol.patrols.models import Patrol
+from patrol.patrols.services import patrol_create
 from tests.patrol.factories import TeamFactory
 
 ROOT = Path(__file__).resolve().parent.parent

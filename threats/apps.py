@@ -7,4 +7,4 @@ class ThreatsConfig(AppConfig):
     verbose_name = _("Threats and wildlife")
 
     def ready(self) -> None:
-        from threats.api import schema  # noqa: F401  (registers the OpenAPI extension)
+        from threats.records.api import schema  # noqa: F401  (registers the OpenAPI extension)

@@ -62,7 +62,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "patrol.context_processors.current_reserve",
+                "patrol.reserves.context_processors.current_reserve",
             ],
         },
     },
@@ -170,7 +170,7 @@ IRBIS_RISK_TREND_DAYS = env.int("IRBIS_RISK_TREND_DAYS", default=90)  # valley t
 IRBIS_RISK_KEEP_RUNS = env.int("IRBIS_RISK_KEEP_RUNS", default=10)  # finished runs per reserve that keep their files
 CELERY_BEAT_SCHEDULE = {
     "risk-nightly-recompute": {
-        "task": "threats.tasks.risk_nightly_task",
+        "task": "threats.risk.tasks.risk_nightly_task",
         "schedule": crontab(hour=env.int("IRBIS_RISK_NIGHTLY_HOUR_UTC", default=20), minute=30),
     },
 }

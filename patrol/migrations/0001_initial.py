@@ -3,8 +3,8 @@
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
 import django.db.models.lookups
-import patrol.geo
-import patrol.models
+import patrol.reserves.geo
+import patrol.reserves.models
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -26,8 +26,8 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('slug', models.SlugField(unique=True, verbose_name='slug')),
                 ('boundary', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='boundary')),
-                ('projected_epsg', models.PositiveIntegerField(help_text='Metric CRS used for distances, rasters and routing, e.g. 32645 for UTM 45N.', validators=[patrol.models.validate_projected_epsg], verbose_name='projected CRS (EPSG)')),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[patrol.models.validate_timezone], verbose_name='time zone')),
+                ('projected_epsg', models.PositiveIntegerField(help_text='Metric CRS used for distances, rasters and routing, e.g. 32645 for UTM 45N.', validators=[patrol.reserves.models.validate_projected_epsg], verbose_name='projected CRS (EPSG)')),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[patrol.reserves.models.validate_timezone], verbose_name='time zone')),
                 ('sensitive_grid_degrees', models.FloatField(default=0.1, help_text='Locations of sensitive species are snapped to this grid for users without clearance.', verbose_name='sensitive species grid (degrees)')),
                 ('dem', models.FileField(blank=True, upload_to='dem/', verbose_name='elevation model (GeoTIFF)')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='post_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='post_location_range'),
         ),
         migrations.AddConstraint(
             model_name='membership',
@@ -168,7 +168,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='accesspoint',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='accesspoint_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='accesspoint_location_range'),
         ),
         migrations.AddConstraint(
             model_name='team',

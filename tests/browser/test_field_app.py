@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from patrol.models import Role
+from patrol.reserves.models import Role
 from tests.conftest import member
 from tests.patrol.factories import ReserveFactory, TeamFactory
-from tests.threats.test_photos import png_bytes
-from threats.models import Device, Photo, SnareFind, SyncReceipt
+from tests.threats.fieldsync.test_photos import png_bytes
+from threats.fieldsync.models import Device, Photo, SyncReceipt
+from threats.records.models import SnareFind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

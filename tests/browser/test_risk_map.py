@@ -3,10 +3,10 @@ and a click on the map that explains the cell."""
 
 import pytest
 
-from patrol.models import Role
+from patrol.reserves.models import Role
 from tests.conftest import member
-from tests.threats.test_risk_service import WORLD_END, seed_world
-from threats.risk_services import risk_compute_now
+from tests.threats.risk.test_compute import WORLD_END, seed_world
+from threats.risk.compute import risk_compute_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

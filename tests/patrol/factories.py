@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from django.utils import timezone
 
-from patrol.models import AccessPoint, Membership, Patrol, Post, Reserve, Role, Team, Zone
+from patrol.patrols.models import Patrol
+from patrol.reserves.models import AccessPoint, Membership, Post, Reserve, Role, Team, Zone
 
 # A 0.4 x 0.4 degree reserve in the Altai, around the Argut.
 ALTAI_BBOX = (87.2, 49.9, 87.6, 50.3)

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patrol.models import Patrol, Reserve
+from patrol.patrols.models import Patrol
+from patrol.reserves.models import Reserve
 from tests.patrol.factories import PatrolFactory, PostFactory, ReserveFactory
 from tests.threats.factories import CameraDeploymentFactory, DetectionFactory, SnareFindFactory
 
@@ -84,7 +85,7 @@ def test_reserve_validation_explains_bad_crs_and_timezone(field, value, message)
 
 
 def test_patrol_changes_are_kept_in_history(manager_a, reserve_a, team_a):
-    from patrol.services import patrol_create, patrol_update
+    from patrol.patrols.services import patrol_create, patrol_update
 
     patrol = patrol_create(actor=manager_a, reserve=reserve_a, team=team_a, objective="Sweep Shavla")
     patrol_update(actor=manager_a, patrol=patrol, data={"objective": "Sweep Kara-Su", "status": "cancelled"})

@@ -3,7 +3,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from tests.patrol.factories import ReserveFactory
-from threats.models import CameraDeployment, Detection, Incident, SnareFind, Species
+from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 
 
 def species(scientific_name: str) -> Species:

@@ -3,7 +3,7 @@
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
 import django.db.models.lookups
-import patrol.geo
+import patrol.reserves.geo
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -272,7 +272,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='cameradeployment',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='deployment_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='deployment_location_range'),
         ),
         migrations.AddIndex(
             model_name='incident',
@@ -284,7 +284,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='incident_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='incident_location_range'),
         ),
         migrations.AddConstraint(
             model_name='incident',
@@ -300,7 +300,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='snarefind',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='snarefind_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='snarefind_location_range'),
         ),
         migrations.AddConstraint(
             model_name='snarefind',
@@ -328,7 +328,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='detection',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='detection_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='detection_location_range'),
         ),
         migrations.AddConstraint(
             model_name='detection',

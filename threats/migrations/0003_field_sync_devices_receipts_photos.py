@@ -3,7 +3,7 @@
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
 import django.db.models.lookups
-import patrol.geo
+import patrol.reserves.geo
 from django.conf import settings
 from django.db import migrations, models
 
@@ -104,6 +104,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='trackpoint',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='trackpoint_location_range'),
+            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_X'), (-180.0, 180.0)), django.db.models.lookups.Range(patrol.reserves.geo._Coord(models.F('location'), function='ST_Y'), (-90.0, 90.0))), name='trackpoint_location_range'),
         ),
     ]

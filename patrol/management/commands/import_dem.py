@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.models import Reserve
-from patrol.terrain_services import DEFAULT_RESOLUTION_M, terrain_import
+from patrol.reserves.models import Reserve
+from patrol.terrain.services import DEFAULT_RESOLUTION_M, terrain_import
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.gpx import GpxError, patrol_track_import
-from patrol.models import Patrol
-from patrol.services import patrol_track_measure
+from patrol.patrols.gpx import GpxError, patrol_track_import
+from patrol.patrols.models import Patrol
+from patrol.patrols.tracks import patrol_track_measure
 
 
 class Command(BaseCommand):

@@ -14,10 +14,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.raster_io import RasterError, read_raster
-from patrol.route_export import route_feature
-from patrol.routing import DEFAULT_DETECTION_RADIUS_M, RoutePlanningError, plan_route
-from patrol.terrain import DEFAULT_MAX_SLOPE_DEG, build_terrain_graph
+from patrol.routing.export import route_feature
+from patrol.routing.planner import DEFAULT_DETECTION_RADIUS_M, RoutePlanningError, plan_route
+from patrol.terrain.graph import DEFAULT_MAX_SLOPE_DEG, build_terrain_graph
+from patrol.terrain.raster_io import RasterError, read_raster
 
 
 def _point(text: str, option: str) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 from django.core.management.base import CommandError
 
-from patrol.models import Reserve, TerrainGrid
+from patrol.reserves.models import Reserve
+from patrol.terrain.models import TerrainGrid
 
 
 def reserve_with_terrain(slug: str) -> tuple[Reserve, TerrainGrid]:

@@ -20,12 +20,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from patrol.demo_seed import private_dir
-from patrol.raster_io import RasterError, read_raster
-from patrol.terrain_services import grid_raster
+from patrol.terrain.raster_io import RasterError, read_raster
+from patrol.terrain.services import grid_raster
+from threats.interchange.demo_seed import private_dir
 from threats.management.commands._reserve import reserve_with_terrain
-from threats.risk_eval import PAI_FRACTIONS, backtest, pai_against_truth
-from threats.risk_services import risk_inputs_build, terrain_features_for, window_days
+from threats.risk.evaluation import PAI_FRACTIONS, backtest, pai_against_truth
+from threats.risk.inputs import risk_inputs_build, terrain_features_for, window_days
 
 
 def _when(text: str, option: str) -> datetime:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.models import Reserve
-from threats.reserve_package import reserve_package_export
+from patrol.reserves.models import Reserve
+from threats.interchange.reserve_package import reserve_package_export
 
 
 class Command(BaseCommand):

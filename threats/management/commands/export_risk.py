@@ -14,8 +14,8 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from threats.management.commands._reserve import reserve_with_terrain
-from threats.risk_selectors import risk_run_latest
-from threats.risk_services import LAYERS, risk_compute_now
+from threats.risk.compute import LAYERS, risk_compute_now
+from threats.risk.selectors import risk_run_latest
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from threats.reserve_package import PackageError, reserve_package_import
+from threats.interchange.reserve_package import PackageError, reserve_package_import
 
 
 class Command(BaseCommand):

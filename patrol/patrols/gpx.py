@@ -1,0 +1,120 @@
+"""GPX tracks from handheld GPS units (Garmin and the like) as a patrol's actual track.
+
+`gpx_parse` is pure (bytes in, geometry and times out); `patrol_track_import` stores the result on a
+patrol and has its length measured in the reserve's projected CRS (patrol.services).
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import gpxpy
+import gpxpy.gpx
+from django.contrib.gis.geos import LineString, MultiLineString
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from patrol.patrols.models import Patrol
+from patrol.patrols.services import patrol_update
+from patrol.patrols.tracks import _queue_track_measure
+from patrol.reserves.selectors import User
+
+# GPS units without a fix write dummy dates (1901, 1970, 1999 rollover...): such times are not used.
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class GpxError(ValueError):
+    """The file cannot become a track; the message says why, for the person who uploaded it."""
+
+
+@dataclass
+class GpxTrack:
+    track: MultiLineString
+    points: int
+    segments: int
+    start: datetime | None
+    end: datetime | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def gpx_parse(content: bytes | str) -> GpxTrack:
+    """Read the file's track segments (not routes or waypoints) into a MultiLineString in WGS84."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")  # a byte-order mark is common in files from Windows tools
+        except UnicodeDecodeError as exc:
+            raise GpxError(_("The file is not UTF-8 text: is it a GPX file?")) from exc
+    content = content.lstrip("\ufeff")
+    try:
+        gpx = gpxpy.parse(content)
+    except (gpxpy.gpx.GPXException, ValueError) as exc:
+        raise GpxError(_("Not a readable GPX file: %(error)s") % {"error": exc}) from exc
+
+    warnings: list[str] = []
+    lines, times, total = [], [], 0
+    empty = 0
+    for track in gpx.tracks:
+        for segment in track.segments:
+            coords = [(p.longitude, p.latitude) for p in segment.points]
+            if len(set(coords)) < 2:
+                empty += 1
+                continue
+            for lon, lat in coords:
+                if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                    raise GpxError(
+                        _("A point lies outside valid coordinates: %(lon)s, %(lat)s.") % {"lon": lon, "lat": lat}
+                    )
+            lines.append(LineString(coords, srid=4326))
+            times.extend(p.time for p in segment.points)
+            total += len(coords)
+    if empty:
+        warnings.append(_("%(n)d empty or one-point segment(s) skipped.") % {"n": empty})
+    if not lines:
+        if any(len(route.points) >= 2 for route in gpx.routes):
+            raise GpxError(_("This file holds a route (a planned path), not a recorded track: export the track "
+                             "log from the GPS unit instead."))  # fmt: skip
+        if gpx.waypoints:
+            raise GpxError(_("This file holds only %(n)d waypoint(s), no track.") % {"n": len(gpx.waypoints)})
+        raise GpxError(_("This file holds no track."))
+
+    start = end = None
+    known = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if t is not None]
+    if known and min(known) < EARLIEST_PLAUSIBLE:
+        warnings.append(_("The times (%(t)s) are dummy dates from a unit without a fix: they were not used.")
+                        % {"t": min(known).date().isoformat()})  # fmt: skip
+    elif 2 * len(known) < len(times):  # a few stray times would make a patrol of minutes
+        warnings.append(_("Only %(k)d of %(n)d points have a time: the patrol's times were left as they were.")
+                        % {"k": len(known), "n": len(times)})  # fmt: skip
+    else:
+        start, end = min(known), max(known)
+        if len(known) < len(times):
+            warnings.append(_("%(k)d of %(n)d points have a time: start and end are taken from them.")
+                            % {"k": len(known), "n": len(times)})  # fmt: skip
+    return GpxTrack(MultiLineString(lines, srid=4326), total, len(lines), start, end, warnings)
+
+
+@transaction.atomic
+def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | str) -> GpxTrack:
+    """Make the GPX file's track the patrol's actual track, with its start and end when the file has times.
+
+    With an actor (the manager's upload) the role rules of patrol_update apply; commands pass None.
+    """
+    parsed = gpx_parse(content)
+    from threats.risk.compute import risk_recompute_schedule  # threats builds on patrol: imported late
+
+    risk_recompute_schedule(patrol.reserve_id)  # a new track is new effort: one debounced risk recompute
+    data: dict[str, Any] = {"track": parsed.track}
+    if parsed.start is not None:
+        data["actual_start"] = parsed.start
+        if parsed.end is not None and parsed.end > parsed.start:
+            data["actual_end"] = parsed.end
+    if actor is not None:
+        patrol_update(actor=actor, patrol=patrol, data=data)
+        return parsed
+    for name, value in data.items():
+        setattr(patrol, name, value)
+    patrol.version += 1
+    patrol.full_clean()
+    patrol.save()
+    _queue_track_measure(patrol)
+    return parsed

@@ -1,0 +1,92 @@
+"""Pieces every Irbis API endpoint shares: reserve-scoped querysets, input checks, pagination."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext as _
+from rest_framework import serializers, viewsets
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from patrol.reserves.selectors import reserves_for_user
+
+
+class GeoPagination(GeoJsonPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def validate_wgs84(geometry: GEOSGeometry | None) -> GEOSGeometry | None:
+    """GeoJSON is WGS84: every coordinate must be a real longitude/latitude."""
+    if geometry is None:
+        return None
+    if geometry.srid not in (None, 4326):
+        geometry = geometry.transform(4326, clone=True)
+    xmin, ymin, xmax, ymax = geometry.extent
+    if not (-180 <= xmin <= xmax <= 180):
+        raise serializers.ValidationError(_("Longitude must be between -180 and 180."))
+    if not (-90 <= ymin <= ymax <= 90):
+        raise serializers.ValidationError(_("Latitude must be between -90 and 90."))
+    if not geometry.valid:
+        raise serializers.ValidationError(_("Invalid geometry: %(reason)s") % {"reason": geometry.valid_reason})
+    geometry.srid = 4326
+    return geometry
+
+
+class ReserveField(serializers.SlugRelatedField):
+    """A reserve named by slug, among the requesting user's reserves only (others look nonexistent)."""
+
+    default_error_messages = {
+        "does_not_exist": _("No reserve '{value}' among your reserves."),
+        "invalid": _("Invalid reserve."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self):  # type: ignore[override]
+        return reserves_for_user(user=self.context["request"].user)
+
+
+class UserScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A related object by id, chosen among what the requesting user can see (others look nonexistent)."""
+
+    def __init__(self, selector: Callable, **kwargs: Any) -> None:
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):  # type: ignore[override]
+        return self.selector(user=self.context["request"].user)
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """Reads through a selector scoped to the user; writes through services that check roles.
+
+    Subclasses set `selector`, `create_service`, `update_service` and `delete_service`. A member
+    whose role forbids a write gets 403; objects outside the user's reserves are 404.
+    """
+
+    selector: Callable
+    create_service: Callable
+    update_service: Callable
+    delete_service: Callable
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> None:
+        instance = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+    def perform_update(self, serializer: serializers.Serializer) -> None:
+        data = dict(serializer.validated_data)
+        reserve = data.pop("reserve", None)
+        if reserve is not None and reserve.pk != serializer.instance.reserve_id:
+            raise serializers.ValidationError({"reserve": [_("An object cannot move to another reserve.")]})
+        instance = type(self).update_service(self.request.user, serializer.instance, data)
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+    def perform_destroy(self, instance: Any) -> None:
+        type(self).delete_service(self.request.user, instance)

@@ -1,0 +1,50 @@
+"""Suggested patrol routes, computed in the background."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from patrol.patrols.models import Patrol
+from patrol.reserves.models import Post, Reserve
+
+
+class RoutePlan(models.Model):
+    """A suggested patrol route, computed in the background from the reserve's terrain and risk."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="route_plans")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    start_post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    end_post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    hours = models.FloatField(_("hours per day"))
+    days = models.PositiveSmallIntegerField(_("days"), default=1)
+    radius_m = models.FloatField(_("detection radius (m)"), default=100.0)
+    max_slope_deg = models.FloatField(_("steepest passable slope (degrees)"), default=40.0)
+    transport = models.CharField(_("transport"), max_length=16, choices=Patrol.Transport.choices, default="foot")
+    alternatives = models.PositiveSmallIntegerField(_("alternative routes"), default=1)
+    avoid_recent_days = models.PositiveSmallIntegerField(_("discount cells patrolled in the last N days"), default=14)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    risk_source = models.CharField(_("risk surface used"), max_length=200, blank=True)
+    routes = models.JSONField(_("routes (GeoJSON FeatureCollections)"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="routeplan_hours_range"),
+            models.CheckConstraint(condition=Q(days__gte=1) & Q(days__lte=14), name="routeplan_days_range"),
+            models.CheckConstraint(
+                condition=Q(alternatives__gte=1) & Q(alternatives__lte=5), name="routeplan_alternatives_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Route from {self.start_post} ({self.hours:g} h x {self.days}) #{self.pk}"

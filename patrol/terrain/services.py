@@ -1,0 +1,156 @@
+"""Writes for terrain and route planning: importing a reserve's DEM, and computing route suggestions.
+
+The numerical work lives in patrol.raster_io, patrol.terrain and patrol.routing (arrays in, arrays
+out); this module moves data between them and the database.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.contrib.gis.geos import LineString
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from scipy import ndimage
+
+from patrol.reserves.access import require_manager
+from patrol.reserves.models import Reserve, Zone
+from patrol.reserves.selectors import User
+from patrol.terrain.graph import hillshade, slope_degrees, valley_network
+from patrol.terrain.models import TerrainGrid, ValleyReach
+from patrol.terrain.raster_io import Raster, RasterError, read_dem, read_raster, transform_points, write_geotiff
+
+DEFAULT_RESOLUTION_M = 50.0
+
+
+VALLEY_REACH_DISTANCE_M = 500.0  # cells this close to a reach's floor count towards that valley
+
+
+MIN_CATCHMENT_KM2 = 5.0
+
+
+def _geotiff_bytes(data: np.ndarray, raster: Raster, dtype: str = "float32") -> bytes:
+    handle, path = tempfile.mkstemp(suffix=".tif")
+    os.close(handle)
+    try:
+        write_geotiff(path, data, geotransform=raster.geotransform, srid=raster.srid, dtype=dtype)
+        return Path(path).read_bytes()
+    finally:
+        os.unlink(path)
+
+
+def _reach_labels(shape: tuple[int, int], reaches: list[tuple[int, list]], resolution_m: float) -> np.ndarray:
+    """Each cell's nearest reach (by its floor cells), if within VALLEY_REACH_DISTANCE_M; else 0."""
+    floor = np.zeros(shape, dtype=np.int32)
+    for reach_id, cells in reaches:
+        rows, cols = np.asarray(cells, dtype=np.int64).reshape(-1, 2).T
+        floor[rows, cols] = reach_id
+    distance, (near_r, near_c) = ndimage.distance_transform_edt(floor == 0, return_indices=True)
+    labels = floor[near_r, near_c]
+    labels[distance * resolution_m > VALLEY_REACH_DISTANCE_M] = 0
+    return labels
+
+
+@transaction.atomic
+def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: float = DEFAULT_RESOLUTION_M,
+                   actor: User | None = None) -> TerrainGrid:  # fmt: skip
+    """Resample a DEM (any CRS) into the reserve's projected CRS and derive slope, hillshade and valleys.
+
+    Raises ValidationError with a message naming the file for corrupt, empty, unsupported or
+    misplaced DEMs; the previous terrain stays as it was.
+    """
+    if actor is not None:
+        require_manager(user=actor, reserve=reserve)
+    if not 5 <= resolution_m <= 1000:
+        raise ValidationError({"resolution_m": _("The planning resolution must be between 5 and 1000 m.")})
+    try:
+        dem = read_dem(path, target_srid=reserve.projected_epsg, resolution_m=resolution_m)
+    except RasterError as exc:
+        raise ValidationError({"dem": [str(exc)]}) from exc
+    if np.isnan(dem.data).all():
+        raise ValidationError({"dem": [_("%(name)s has no elevation values.") % {"name": Path(path).name}]})
+    _check_overlap(reserve, dem, Path(path).name)
+
+    dx, dy = dem.cell_sizes_m()
+    slope = slope_degrees(dem.data, dx_m=dx, dy_m=dy)
+    shade = hillshade(dem.data, dx_m=dx, dy_m=dy)
+    min_cells = max(int(MIN_CATCHMENT_KM2 * 1e6 / (resolution_m * resolution_m)), 4)
+    valleys = valley_network(np.nan_to_num(dem.data, nan=float(np.nanmin(dem.data))), dx_m=dx, dy_m=dy,
+                             min_catchment_cells=min_cells, geotransform=dem.geotransform)  # fmt: skip
+    reach_edges = [data for _, _, data in valleys.network.edges(data=True) if len(data["cells"]) >= 2]
+    labels = _reach_labels(dem.shape, [(e["reach_id"], e["cells"]) for e in reach_edges], resolution_m)
+
+    TerrainGrid.objects.filter(reserve=reserve).delete()
+    stem = f"{reserve.slug}-{int(resolution_m)}m"
+    grid = TerrainGrid(
+        reserve=reserve, source_name=Path(path).name, srid=dem.srid, resolution_m=resolution_m,
+        geotransform=list(dem.geotransform), width=dem.shape[1], height=dem.shape[0],
+        elevation_min_m=float(np.nanmin(dem.data)), elevation_max_m=float(np.nanmax(dem.data)),
+    )  # fmt: skip
+    grid.elevation.save(f"{stem}-elevation.tif", ContentFile(_geotiff_bytes(dem.data, dem)), save=False)
+    grid.slope.save(f"{stem}-slope.tif", ContentFile(_geotiff_bytes(slope, dem)), save=False)
+    grid.hillshade.save(f"{stem}-hillshade.tif", ContentFile(_geotiff_bytes(shade, dem)), save=False)
+    grid.flow_accumulation.save(f"{stem}-accumulation.tif", ContentFile(_geotiff_bytes(valleys.accumulation, dem)),
+                                save=False)  # fmt: skip
+    grid.reach_labels.save(f"{stem}-reaches.tif", ContentFile(_geotiff_bytes(labels, dem, dtype="int32")),
+                           save=False)  # fmt: skip
+    grid.full_clean()
+    grid.save()
+
+    ValleyReach.objects.filter(reserve=reserve).delete()
+    cell_km2 = resolution_m * resolution_m / 1e6
+    rows = []
+    for edge in reach_edges:
+        lonlat = transform_points(np.asarray(edge["coords"], dtype=float), from_srid=dem.srid, to_srid=4326)
+        rows.append(ValleyReach(
+            reserve=reserve, reach_id=edge["reach_id"], name=edge["name"],
+            geometry=LineString([tuple(p) for p in lonlat.tolist()], srid=4326), length_m=float(edge["length_m"]),
+            catchment_km2=round(float(edge["catchment_cells"]) * cell_km2, 3),
+        ))  # fmt: skip
+    ValleyReach.objects.bulk_create(rows)
+    return grid
+
+
+def _check_overlap(reserve: Reserve, dem: Raster, name: str) -> None:
+    boundary = reserve.boundary.transform(dem.srid, clone=True)
+    x0, dx, _skew_x, y0, _skew_y, dy = dem.geotransform
+    x1, y1 = x0 + dx * dem.shape[1], y0 + dy * dem.shape[0]
+    dem_box = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    if not dem_box.intersects(shapely.from_wkb(bytes(boundary.wkb))):
+        raise ValidationError({"dem": [_("%(name)s does not overlap the reserve %(reserve)s.")
+                                       % {"name": name, "reserve": reserve.name}]})  # fmt: skip
+
+
+def grid_raster(grid: TerrainGrid, layer: str = "elevation") -> Raster:
+    return read_raster(getattr(grid, layer).path)
+
+
+def grid_cell_of(grid: TerrainGrid, lon: float, lat: float) -> tuple[int, int]:
+    x, y = transform_points(np.array([[lon, lat]]), from_srid=4326, to_srid=grid.srid)[0]
+    x0, dx, _skew_x, y0, _skew_y, dy = grid.geotransform
+    return int(np.floor((y - y0) / dy)), int(np.floor((x - x0) / dx))
+
+
+def cell_centres_xy(grid: TerrainGrid) -> tuple[np.ndarray, np.ndarray]:
+    x0, dx, _skew_x, y0, _skew_y, dy = grid.geotransform
+    cols, rows = np.meshgrid(np.arange(grid.width), np.arange(grid.height))
+    return x0 + (cols + 0.5) * dx, y0 + (rows + 0.5) * dy
+
+
+def no_go_mask(grid: TerrainGrid) -> np.ndarray:
+    """Cells whose centre lies in one of the reserve's no-go zones: impassable for planning."""
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    zones = list(Zone.objects.filter(reserve_id=grid.reserve_id, kind=Zone.Kind.NO_GO))
+    if not zones:
+        return mask
+    xs, ys = cell_centres_xy(grid)
+    for zone in zones:
+        polygon = shapely.from_wkb(bytes(zone.area.transform(grid.srid, clone=True).wkb))
+        mask |= shapely.contains_xy(polygon, xs, ys)
+    return mask

@@ -1,0 +1,364 @@
+"""Field sync: device tokens, batch ingest of records logged offline, edits with versions, photos.
+
+Idempotency (docs/adr/0003-offline-sync-idempotency.md): every item carries a client UUID. The first
+time it arrives a SyncReceipt (unique per reserve and client UUID) is inserted with the SHA-256 of
+the item's content, in the same transaction as the record. The unique constraint, not a prior
+check, decides who stores an item: a second request sending the same item (a retry, or the same
+batch twice at once) finds the receipt and answers "duplicate" with the original id; the same UUID
+with other content is rejected. Snare finds and detections are stored with one INSERT per batch;
+incidents, patrols and failures fall back to the per-record services, each in a savepoint.
+"""
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.gis.db.models import GeometryField
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import AutoField, JSONField, Model, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patrol.patrols.models import Patrol, TrackPoint
+from patrol.patrols.selectors import patrols_for_user
+from patrol.patrols.services import patrol_create
+from patrol.patrols.tracks import patrol_track_rebuild
+from patrol.reserves.access import require_record_create
+from patrol.reserves.models import Reserve
+from patrol.reserves.selectors import teams_for_user
+from threats.fieldsync.models import Device, SyncReceipt
+from threats.fieldsync.parsing import RECORD_KINDS, ItemRejected, Kind, SyncItem, _Rules, parse_item_data
+from threats.fieldsync.selectors import receipts_by_uuid
+from threats.records.models import Detection, Incident, SnareFind
+from threats.records.selectors import snare_finds_for_user
+from threats.records.services import detection_create, incident_create, snare_find_create
+from threats.risk.compute import risk_recompute_schedule
+
+
+@transaction.atomic
+def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> list[SyncItem]:
+    """Store a device's batch; every item gets its result (created, duplicate or rejected), in order.
+
+    Runs in one transaction: receipts and records commit together, so a concurrent duplicate waits on
+    the receipt's unique index and then sees the committed record.
+    """
+    reserve = device.reserve
+    require_record_create(user=actor, reserve=reserve, patrol=None)  # 404 non-member, 403 read-only
+    rules = _Rules(reserve)
+
+    first: dict[uuid.UUID, SyncItem] = {}
+    for item in items:
+        if item.client_uuid in first:
+            item.same_as = first[item.client_uuid]
+        else:
+            first[item.client_uuid] = item
+    unique = list(first.values())
+
+    # The common case of a retry: answered from the receipts, before any validation.
+    existing = receipts_by_uuid(reserve=reserve, client_uuids=[i.client_uuid for i in unique])
+    new = []
+    for item in unique:
+        if item.client_uuid in existing:
+            _answer_from_receipt(item, existing[item.client_uuid])
+        else:
+            try:
+                if item.recorded_at > rules.latest:
+                    raise ItemRejected({"recorded_at": [_("This time is in the future (server time %(now)s).")
+                                                        % {"now": rules.now.isoformat()}]})  # fmt: skip
+                item.values = parse_item_data(item.kind, item.data, rules)
+            except ItemRejected as exc:
+                item.reject(exc.errors)
+            else:
+                if item.kind in RECORD_KINDS:
+                    item.reasons = rules.flags(item.values["location"], item.values.get("gps_accuracy_m"))
+                new.append(item)
+
+    claimed = _claim(reserve, device, new)
+    _create_patrols(actor, reserve, [i for i in claimed if i.kind == Kind.PATROL])
+    waiting = [i for i in claimed if i.result is None]
+    _resolve_patrols(actor, reserve, waiting)
+    for model, kind, service in ((SnareFind, Kind.SNARE_FIND, snare_find_create),
+                                 (Detection, Kind.DETECTION, detection_create)):  # fmt: skip
+        _create_records_bulk(
+            actor, reserve, model, service, [i for i in waiting if i.kind == kind and i.result is None]
+        )
+    _create_incidents(actor, reserve, [i for i in waiting if i.kind == Kind.INCIDENT and i.result is None])
+    _create_track_points(reserve, [i for i in waiting if i.kind == Kind.TRACK_POINTS and i.result is None])
+
+    # Receipts of failed items go; the others learn their object's id.
+    SyncReceipt.objects.filter(pk__in=[i.receipt.pk for i in claimed if i.result["status"] != "created"]).delete()
+    _receipts_point_to([(i.receipt.pk, i.result["id"]) for i in claimed if i.result["status"] == "created"])
+    if any(i.result["status"] == "created" for i in claimed):
+        risk_recompute_schedule(reserve)  # one debounced risk recompute per batch (threats/risk_services.py)
+
+    for item in items:
+        if item.same_as is not None:
+            original = item.same_as
+            if item.content_sha256 != original.content_sha256:
+                item.reject(_conflict_errors())
+            elif original.result["status"] == "rejected":
+                item.reject(original.result["errors"])
+            else:
+                item.answer("duplicate", original.result["id"])
+    return items
+
+
+def _receipts_point_to(pairs: list[tuple[int, int]]) -> None:
+    """Set each receipt's object id, in one statement (bulk_update's CASE grows with the batch)."""
+    if not pairs:
+        return
+    table = connection.ops.quote_name(SyncReceipt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET object_id = v.object_id "  # noqa: S608 - table name from model metadata
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, object_id) WHERE r.id = v.id",
+            [[pk for pk, _o in pairs], [o for _pk, o in pairs]],
+        )
+
+
+def _conflict_errors() -> dict[str, list[str]]:
+    return {"client_uuid": [_("This client UUID was already synced with different content; "
+                              "send changes as an edit with the record's version.")]}  # fmt: skip
+
+
+def _answer_from_receipt(item: SyncItem, receipt: SyncReceipt | None) -> None:
+    if receipt is None:  # the other request that held it rolled back: the client retries
+        item.reject({"client_uuid": [_("Another request was storing this item at the same time; send it again.")]})
+    elif receipt.content_sha256 != item.content_sha256 or receipt.kind != item.kind:
+        item.reject(_conflict_errors())
+    else:
+        item.answer("duplicate", receipt.object_id)
+
+
+def _claim(reserve: Reserve, device: Device, items: list[SyncItem]) -> list[SyncItem]:
+    """Insert the receipts; the unique constraint gives each client UUID to exactly one request."""
+    if not items:
+        return []
+    batch_id = uuid.uuid4()
+    SyncReceipt.objects.bulk_create(
+        [SyncReceipt(reserve=reserve, client_uuid=i.client_uuid, kind=i.kind, content_sha256=i.content_sha256,
+                     batch_id=batch_id, device=device) for i in items],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    uuids = [i.client_uuid for i in items]  # through the unique index, not a scan for the batch id
+    mine = {
+        r.client_uuid: r for r in SyncReceipt.objects.filter(reserve=reserve, client_uuid__in=uuids, batch_id=batch_id)
+    }
+    lost = [i for i in items if i.client_uuid not in mine]
+    if lost:
+        theirs = receipts_by_uuid(reserve=reserve, client_uuids=[i.client_uuid for i in lost])
+        for item in lost:
+            _answer_from_receipt(item, theirs.get(item.client_uuid))
+    claimed = [i for i in items if i.client_uuid in mine]
+    for item in claimed:
+        item.receipt = mine[item.client_uuid]
+    return claimed
+
+
+def _errors_of(exc: Exception) -> dict[str, list[str]]:
+    if isinstance(exc, ValidationError):
+        return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    if isinstance(exc, Http404):
+        return {"reserve": [_("No such reserve.")]}
+    if isinstance(exc, IntegrityError):
+        return {"non_field_errors": [_("The record breaks a database rule.")]}
+    return {"non_field_errors": [str(exc)]}
+
+
+def _each_in_savepoint(items: Iterable[SyncItem], create: Callable[[SyncItem], Any]) -> None:
+    """The per-record path: each item in its own savepoint, so one bad item does not undo the batch."""
+    for item in items:
+        try:
+            with transaction.atomic():
+                record = create(item)
+        except (ValidationError, PermissionDenied, Http404, IntegrityError) as exc:
+            item.reject(_errors_of(exc))
+        else:
+            item.answer("created", record.pk)
+
+
+def _create_patrols(actor: Any, reserve: Reserve, items: list[SyncItem]) -> None:
+    if not items:
+        return
+    team_ids = {i.values["team"] for i in items}
+    teams = {t.pk: t for t in teams_for_user(user=actor).filter(reserve=reserve, pk__in=team_ids)}
+
+    def create(item: SyncItem) -> Patrol:
+        values = dict(item.values)
+        team = teams.get(values.pop("team"))
+        if team is None:
+            raise ValidationError({"team": [_("Unknown team.")]})
+        values.setdefault("status", Patrol.Status.IN_PROGRESS)
+        values.setdefault("actual_start", item.recorded_at)
+        return patrol_create(
+            actor=actor, reserve=reserve, team=team, leader=actor, client_uuid=item.client_uuid, **values
+        )
+
+    _each_in_savepoint(items, create)
+
+
+def _resolve_patrols(actor: Any, reserve: Reserve, items: list[SyncItem]) -> None:
+    """Replace `patrol` (server id) or `patrol_uuid` (a patrol started on a phone) by the Patrol, in one query."""
+    ids = {i.values["patrol"] for i in items if i.values.get("patrol")}
+    uuids = {i.values["patrol_uuid"] for i in items if i.values.get("patrol_uuid")}
+    by_id: dict[int, Patrol] = {}
+    if ids or uuids:
+        refs = Q(pk__in=ids) | Q(client_uuid__in=uuids)
+        by_id = {p.pk: p for p in patrols_for_user(user=actor).filter(refs, reserve=reserve)}
+    by_uuid = {p.client_uuid: p for p in by_id.values() if p.client_uuid}
+    allowed: dict[int, str | None] = {}
+    for item in items:
+        patrol_id, patrol_uuid = item.values.pop("patrol", None), item.values.pop("patrol_uuid", None)
+        patrol = by_id.get(patrol_id) if patrol_id else by_uuid.get(patrol_uuid) if patrol_uuid else None
+        if (patrol_id or patrol_uuid) and patrol is None:
+            item.reject({"patrol_uuid" if patrol_uuid else "patrol": [_("Unknown patrol.")]})
+            continue
+        if patrol is None and item.kind == Kind.TRACK_POINTS:
+            item.reject({"patrol": [_("Track points need a patrol or patrol_uuid.")]})
+            continue
+        if patrol is not None:
+            if patrol.pk not in allowed:  # the role rule of every record create, once per patrol
+                try:
+                    require_record_create(user=actor, reserve=reserve, patrol=patrol)
+                    allowed[patrol.pk] = None
+                except PermissionDenied as exc:
+                    allowed[patrol.pk] = str(exc)
+            if allowed[patrol.pk]:
+                item.reject({"patrol": [allowed[patrol.pk]]})
+                continue
+        item.values["patrol"] = patrol
+
+
+def _record_fields(item: SyncItem, time_field: str) -> dict[str, Any]:
+    values = dict(item.values)
+    values.setdefault(time_field, item.recorded_at)
+    values.pop("snare_find_uuids", None)
+    return {**values, "client_uuid": item.client_uuid, "device_recorded_at": item.recorded_at,
+            "needs_review": bool(item.reasons), "review_reasons": item.reasons}  # fmt: skip
+
+
+TIME_FIELDS = {Kind.SNARE_FIND: "found_at", Kind.INCIDENT: "occurred_at", Kind.DETECTION: "observed_at"}
+
+
+def _create_records_bulk(actor: Any, reserve: Reserve, model: type, service: Callable, items: list[SyncItem]) -> None:
+    """One INSERT (plus one for the history) for all items; on a database error, the per-record services."""
+    if not items:
+        return
+    objects = []
+    for item in items:
+        fields = _record_fields(item, TIME_FIELDS[item.kind])
+        objects.append(model(reserve=reserve, reported_by=actor, **fields))
+    try:
+        with transaction.atomic():
+            _insert_unnest(model, objects)
+            now = timezone.now()
+            history = model.history.model
+            _insert_unnest(history, [
+                history(history_date=now, history_user=actor, history_change_reason="field sync", history_type="+",
+                        **{f.attname: getattr(obj, f.attname) for f in history.tracked_fields})
+                for obj in objects
+            ])  # fmt: skip
+    except IntegrityError:
+        _each_in_savepoint(
+            items,
+            lambda item: service(actor=actor, reserve=reserve, **_record_fields(item, TIME_FIELDS[item.kind])),
+        )
+        return
+    for item, obj in zip(items, objects, strict=True):
+        item.answer("created", obj.pk)
+
+
+def _insert_unnest(model: type[Model], objects: list[Model]) -> None:
+    """INSERT ... SELECT FROM unnest(one array per column) RETURNING id, and set the objects' ids.
+
+    Django's bulk_create writes one placeholder per value when a model has a geometry, and that long
+    statement costs more to build and parse than the insert itself; this one is short whatever the
+    batch size. Values go through each field's pre_save and get_db_prep_save as in a normal save.
+    """
+    if not objects:
+        return
+    # The real connection, not the django.db.connection proxy: the proxy's per-attribute
+    # thread-local lookup, once per value, was the largest single cost of a batch.
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
+    columns, selects, casts, arrays = [], [], [], []
+    for n, f in enumerate(fields):
+        values = [f.pre_save(obj, True) for obj in objects]
+        if isinstance(f, GeometryField):
+            arrays.append([None if v is None else bytes(v.ewkb) for v in values])
+            casts.append("bytea[]")
+            selects.append(f"ST_GeomFromEWKB(c{n})")
+        elif isinstance(f, JSONField):
+            arrays.append([None if v is None else json.dumps(v) for v in values])
+            casts.append("text[]")
+            selects.append(f"c{n}::jsonb")
+        else:
+            arrays.append([f.get_db_prep_save(v, db) for v in values])
+            casts.append(f.db_type(db).split("(")[0] + "[]")
+            selects.append(f"c{n}")
+        columns.append(db.ops.quote_name(f.column))
+    pk = model._meta.pk
+    # PostgreSQL does not promise RETURNING rows in input order: records are matched back by their
+    # client UUID (unique per reserve). History rows have no key, and nothing reads their ids back.
+    key = "client_uuid" if any(f.name == "client_uuid" for f in fields) and "history_id" != pk.name else None
+    returning = db.ops.quote_name(pk.column) + (f", {db.ops.quote_name(key)}" if key else "")
+    sql = (
+        f"INSERT INTO {db.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(selects)} FROM unnest({', '.join(f'%s::{c}' for c in casts)}) "
+        f"AS u({', '.join(f'c{n}' for n in range(len(fields)))}) RETURNING {returning}"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        rows = cursor.fetchall()
+    if key:
+        id_of = {client_uuid: pk_value for pk_value, client_uuid in rows}
+        ids = [id_of[getattr(obj, key)] for obj in objects]
+    else:
+        ids = [row[0] for row in rows]
+    for obj, pk_value in zip(objects, ids, strict=True):
+        setattr(obj, pk.attname, pk_value)
+        obj._state.adding = False
+        obj._state.db = db.alias
+
+
+def _create_incidents(actor: Any, reserve: Reserve, items: list[SyncItem]) -> None:
+    if not items:
+        return
+    wanted = {u for i in items for u in i.values.get("snare_find_uuids", [])}
+    finds = {f.client_uuid: f for f in snare_finds_for_user(user=actor).filter(reserve=reserve, client_uuid__in=wanted)}
+
+    def create(item: SyncItem) -> Incident:
+        uuids = item.values.get("snare_find_uuids", [])
+        missing = [str(u) for u in uuids if u not in finds]
+        if missing:
+            raise ValidationError({"snare_find_uuids": [_("Unknown snare finds: %(u)s.") % {"u": ", ".join(missing)}]})
+        fields = _record_fields(item, "occurred_at")
+        return incident_create(actor=actor, reserve=reserve, snare_finds=[finds[u] for u in uuids], **fields)
+
+    _each_in_savepoint(items, create)
+
+
+def _create_track_points(reserve: Reserve, items: list[SyncItem]) -> None:
+    if not items:
+        return
+    points = [
+        TrackPoint(
+            patrol=item.values["patrol"],
+            segment=item.values.get("segment", 0),
+            recorded_at=t,
+            location=p,
+            accuracy_m=acc,
+            chunk_uuid=item.client_uuid,
+        )  # fmt: skip
+        for item in items
+        for t, p, acc in item.values["points"]
+    ]
+    TrackPoint.objects.bulk_create(points, batch_size=2000)
+    patrols = {item.values["patrol"].pk: item.values["patrol"] for item in items}
+    for patrol in patrols.values():
+        patrol_track_rebuild(patrol=patrol)
+    for item in items:
+        item.answer("created", item.values["patrol"].pk)

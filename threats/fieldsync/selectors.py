@@ -1,0 +1,106 @@
+"""Reads for field sync: devices, receipts of synced items, and what a phone keeps for offline use.
+
+Every read is scoped through the tenancy selectors (patrol.selectors, threats.selectors).
+"""
+
+import hashlib
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from patrol.patrols.models import Patrol
+from patrol.patrols.selectors import patrols_for_user
+from patrol.reserves.models import Membership, Reserve
+from patrol.reserves.selectors import WRITE_ALL_ROLES, User, teams_for_user
+from threats.fieldsync.models import Device, Photo, SyncReceipt
+from threats.records.selectors import detections_for_user, incidents_for_user, snare_finds_for_user, species_list
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def device_get_by_token(*, token: str) -> Device | None:
+    """The active (not revoked) device holding this token, with its user and reserve."""
+    return (
+        Device.objects.select_related("user", "reserve")
+        .filter(token_sha256=token_sha256(token), revoked_at__isnull=True)
+        .first()
+    )
+
+
+def devices_for_user(*, user: User) -> QuerySet[Device]:
+    """A user's own devices, and every device of the reserves they manage (to revoke a lost phone)."""
+    if not user.is_authenticated:
+        return Device.objects.none()
+    managed = Membership.objects.filter(user=user, role__in=WRITE_ALL_ROLES).values("reserve_id")
+    return Device.objects.select_related("user", "reserve").filter(Q(user=user) | Q(reserve_id__in=managed))
+
+
+def receipts_by_uuid(*, reserve: Reserve, client_uuids: list[Any]) -> dict[Any, SyncReceipt]:
+    return {r.client_uuid: r for r in SyncReceipt.objects.filter(reserve=reserve, client_uuid__in=client_uuids)}
+
+
+RECORD_SELECTORS = {
+    SyncReceipt.Kind.SNARE_FIND: snare_finds_for_user,
+    SyncReceipt.Kind.INCIDENT: incidents_for_user,
+    SyncReceipt.Kind.DETECTION: detections_for_user,
+    SyncReceipt.Kind.PATROL: patrols_for_user,
+}
+
+
+def synced_record_get(
+    *, user: User, reserve: Reserve, client_uuid: Any, kinds: tuple[str, ...]
+) -> tuple[str, Any] | None:
+    """(kind, record) synced under this client UUID into the reserve, if the user may see it; else None."""
+    receipt = SyncReceipt.objects.filter(
+        reserve=reserve, client_uuid=client_uuid, kind__in=kinds, object_id__isnull=False
+    ).first()
+    if receipt is None:
+        return None
+    record = RECORD_SELECTORS[receipt.kind](user=user).filter(reserve=reserve, pk=receipt.object_id).first()
+    return (receipt.kind, record) if record is not None else None
+
+
+def photo_get(*, reserve: Reserve, record_uuid: Any, sha256: str) -> Photo | None:
+    return Photo.objects.filter(reserve=reserve, record_uuid=record_uuid, sha256=sha256).first()
+
+
+def photos_for_record(*, reserve: Reserve, record_uuid: Any) -> QuerySet[Photo]:
+    return Photo.objects.filter(reserve=reserve, record_uuid=record_uuid)
+
+
+def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
+    """What the field app keeps offline: the reserve, species, the user's teams and assigned patrols."""
+    patrols = (
+        patrols_for_user(user=user)
+        .filter(reserve=reserve, status__in=[Patrol.Status.PLANNED, Patrol.Status.IN_PROGRESS])
+        .order_by("planned_start", "id")[:50]
+    )
+    xmin, ymin, xmax, ymax = reserve.boundary.extent
+    return {
+        "reserve": {"slug": reserve.slug, "name": reserve.name, "bbox": [xmin, ymin, xmax, ymax]},
+        "species": [
+            {
+                "scientific_name": s.scientific_name,
+                "en": s.common_name_en,
+                "ru": s.common_name_ru,
+                "snare_target": s.is_snare_target,
+            }  # fmt: skip
+            for s in species_list()
+        ],
+        "teams": [{"id": t.pk, "name": t.name} for t in teams_for_user(user=user).filter(reserve=reserve)],
+        "patrols": [
+            {
+                "id": p.pk,
+                "client_uuid": str(p.client_uuid) if p.client_uuid else None,
+                "team": p.team.name,
+                "team_id": p.team_id,
+                "status": p.status,
+                "version": p.version,
+                "planned_start": p.planned_start.isoformat() if p.planned_start else None,
+                "objective": p.objective,
+            }  # fmt: skip
+            for p in patrols
+        ],
+    }

@@ -1,0 +1,89 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Value
+from django.utils.translation import gettext_lazy as _
+
+from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
+from patrol.reserves.models import Membership
+from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
+from threats.records.selectors import camera_deployments_for_user, detections_for_user
+
+
+@admin.register(Species)
+class SpeciesAdmin(admin.ModelAdmin):
+    list_display = ["scientific_name", "common_name_en", "common_name_ru", "sensitive", "is_snare_target"]
+    list_filter = ["sensitive", "is_snare_target"]
+    search_fields = ["scientific_name", "common_name_en", "common_name_ru"]
+
+
+@admin.register(SnareFind)
+class SnareFindAdmin(ReserveScopedHistoryAdmin):
+    list_display = ["found_at", "reserve", "count", "material", "state", "catch_species", "action", "needs_review"]
+    list_filter = ["reserve", "material", "state", "action", "needs_review"]
+    date_hierarchy = "found_at"
+    raw_id_fields = ["patrol", "reported_by"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReserveScopedHistoryAdmin):
+    list_display = ["occurred_at", "reserve", "kind", "needs_review"]
+    list_filter = ["reserve", "kind"]
+    date_hierarchy = "occurred_at"
+    raw_id_fields = ["patrol", "reported_by", "snare_finds"]
+
+
+class GeneralisedLocationMixin:
+    """Lists show `display_location`; users without clearance never get the exact point's form or history."""
+
+    selector = None
+
+    def get_queryset(self, request):
+        if request.user.is_superuser:
+            return self.model.objects.annotate(display_location=F("location"), location_generalised=Value(False))
+        return type(self).selector(user=request.user)
+
+    @admin.display(description=_("location"))
+    def shown_location(self, obj):
+        point = obj.display_location
+        suffix = _(" (generalised)") if obj.location_generalised else ""
+        return f"{point.y:.5f}, {point.x:.5f}{suffix}"
+
+    def _cleared(self, request, obj) -> bool:
+        if request.user.is_superuser or obj is None:
+            return True
+        return Membership.objects.filter(
+            user=request.user, reserve_id=obj.reserve_id, sensitive_clearance=True
+        ).exists()
+
+    def get_exclude(self, request, obj=None):
+        if obj is not None and obj.location_generalised and not self._cleared(request, obj):
+            return ["location"]
+        return super().get_exclude(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.location_generalised and not self._cleared(request, obj):
+            fields.append("shown_location")
+        return fields
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.location_generalised and not self._cleared(request, obj):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+
+@admin.register(Detection)
+class DetectionAdmin(GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
+    selector = staticmethod(detections_for_user)
+    list_display = ["observed_at", "reserve", "species", "method", "count", "individual_id", "shown_location"]
+    list_filter = ["reserve", "species", "method"]
+    date_hierarchy = "observed_at"
+    raw_id_fields = ["patrol", "reported_by", "deployment"]
+
+
+@admin.register(CameraDeployment)
+class CameraDeploymentAdmin(GeneralisedLocationMixin, ReserveScopedAdmin):
+    selector = staticmethod(camera_deployments_for_user)
+    list_display = ["deployment_id", "reserve", "start", "end", "camera_model", "feature_type", "shown_location"]
+    list_filter = ["reserve", "feature_type"]

@@ -1,0 +1,339 @@
+"""Writes for the snare-threat risk model: build its inputs from the database, run it, store its layers.
+
+The model itself is pure (threats/risk.py, threats/risk_eval.py: arrays in, arrays out). This module
+moves data between it and the database:
+
+- `risk_inputs_build` reads a reserve's records for a time window and turns them into `RiskInputs`
+  on the reserve's terrain grid (metres in its projected CRS, epoch seconds);
+- `risk_recompute_schedule` is called by the create services after new data: on commit it queues
+  ONE recompute a few minutes later, however many records arrive meanwhile (see "Debounce" below);
+- `risk_run_compute` (the Celery task's body) fits the model on the last IRBIS_RISK_WINDOW_DAYS (from
+  the reserve's first patrol if that is later: the exposure term reads the window's length, and a
+  window reaching back before any patrol would dilute it), stores the layers as GeoTIFFs on the
+  terrain grid plus what `explain` needs, ranks the valleys against the previous period, and records
+  its progress as it goes;
+- `risk_nightly_schedule` queues a recompute for every reserve with terrain (Celery beat).
+
+Debounce: at most one run per reserve may be QUEUED (a partial unique constraint). The first trigger
+(on commit of the transaction that wrote the data) creates it with `not_before = now +
+IRBIS_RISK_DEBOUNCE_SECONDS` and queues the task with that countdown; later triggers hit the
+constraint and do nothing: the queued run will read their data too. When the task starts it moves
+the run to RUNNING, so data arriving during a computation queue the next one. A queued run whose
+task was lost (broker flushed) is queued again by the next trigger or the nightly task once overdue.
+
+Explaining a cell: the stored run keeps, per cell, each term's contribution to log-intensity, the
+frailty, the effort and the nearby finds (float32, one compressed .npz per run) and the baseline in
+the summary, so an explanation is a read, not a refit. `RiskResult.explain` is reproduced exactly
+(to float32 rounding) by `threats.risk_selectors.risk_cell_explain`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.storage import private_storage
+from patrol.reserves.access import require_manager
+from patrol.reserves.models import Reserve
+from patrol.reserves.selectors import User
+from patrol.terrain.models import TerrainGrid, ValleyReach
+from patrol.terrain.raster_io import read_raster, write_geotiff
+from threats.risk.evaluation import rank_valleys
+from threats.risk.inputs import (
+    _setting,
+    access_xy_of,
+    debounce_seconds,
+    first_patrol_time,
+    input_counts,
+    logger,
+    risk_inputs_build,
+    terrain_features_for,
+    trend_days,
+    window_days,
+)
+from threats.risk.model import RiskResult, fit_risk
+from threats.risk.models import RiskRun, risk_layer_folder
+from threats.risk.rendering import render_run_overlays
+
+LAYERS = ("snares", "uncertainty", "leopard", "effort")
+
+
+def _queue_task(run_id: int, countdown: int) -> None:
+    from threats.risk.tasks import risk_run_compute_task
+
+    transaction.on_commit(lambda: risk_run_compute_task.apply_async((run_id,), countdown=countdown))
+
+
+def risk_recompute_schedule(reserve: Reserve | int, *, delay_s: int | None = None,
+                            trigger: str = RiskRun.Trigger.DATA) -> None:  # fmt: skip
+    """After new data: queue one recompute of the reserve's risk `delay_s` seconds (default
+    IRBIS_RISK_DEBOUNCE_SECONDS) from now, unless one already waits. Called by the create services in
+    their transaction; the work happens on commit (`risk_recompute_enqueue`), so a rolled-back write
+    queues nothing and the ingest transaction gains no query and no lock."""
+    reserve_id = reserve if isinstance(reserve, int) else reserve.pk
+    transaction.on_commit(lambda: risk_recompute_enqueue(reserve_id, delay_s=delay_s, trigger=trigger))
+
+
+def risk_recompute_enqueue(reserve_id: int, *, delay_s: int | None = None,
+                           trigger: str = RiskRun.Trigger.DATA) -> RiskRun | None:  # fmt: skip
+    """Create the reserve's queued run and queue its task with the debounce countdown (on commit).
+
+    Returns the new run, or None when a queued run already exists (it absorbs this trigger: the
+    partial unique constraint decides, not a prior check) or the reserve has no terrain.
+    """
+    if not TerrainGrid.objects.filter(reserve_id=reserve_id).exists():
+        return None
+    delay = debounce_seconds() if delay_s is None else int(delay_s)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            run = RiskRun.objects.create(
+                reserve_id=reserve_id, status=RiskRun.Status.QUEUED, trigger=trigger,
+                not_before=now + timedelta(seconds=delay), stage="waiting for more data" if delay else "queued",
+            )  # fmt: skip
+    except IntegrityError:
+        _requeue_if_lost(reserve_id, now)
+        return None
+    _queue_task(run.pk, delay)
+    return run
+
+
+@transaction.atomic
+def risk_recompute_request(*, actor: User, reserve: Reserve) -> RiskRun | None:
+    """Managers and reserve administrators ask for a recompute now (it joins a run already queued)."""
+    require_manager(user=actor, reserve=reserve)
+    if not TerrainGrid.objects.filter(reserve=reserve).exists():
+        raise ValidationError({"reserve": [_("This reserve has no terrain yet: import a DEM first (import_dem).")]})
+    return risk_recompute_enqueue(reserve.pk, delay_s=0, trigger=RiskRun.Trigger.MANUAL)
+
+
+def _requeue_if_lost(reserve_id: int, now: datetime) -> None:
+    """A queued run long past its start time lost its task (broker restarted, flushed): queue it again.
+    Running it twice is harmless: only one task can claim it."""
+    overdue = now - timedelta(seconds=debounce_seconds() + 3600)
+    for pk in RiskRun.objects.filter(reserve_id=reserve_id, status=RiskRun.Status.QUEUED,
+                                     not_before__lt=overdue).values_list("pk", flat=True):  # fmt: skip
+        _queue_task(pk, 0)
+
+
+def risk_nightly_schedule() -> int:
+    """Queue a recompute now for every reserve with terrain (recency weights and the window move
+    with the calendar even without new data). Returns how many runs were queued."""
+    queued = 0
+    for reserve_id in TerrainGrid.objects.values_list("reserve_id", flat=True).order_by("reserve_id"):
+        with transaction.atomic():
+            if risk_recompute_enqueue(reserve_id, delay_s=0, trigger=RiskRun.Trigger.NIGHTLY) is not None:
+                queued += 1
+    return queued
+
+
+def _progress(run: RiskRun, progress: int, stage: str) -> None:
+    run.progress, run.stage = progress, stage
+    RiskRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage)
+
+
+def _geotiff_file(data: np.ndarray, terrain: TerrainGrid) -> ContentFile:
+    handle, path = tempfile.mkstemp(suffix=".tif")
+    os.close(handle)
+    try:
+        write_geotiff(path, data, geotransform=tuple(terrain.geotransform), srid=terrain.srid, dtype="float32")
+        return ContentFile(Path(path).read_bytes())
+    finally:
+        os.unlink(path)
+
+
+def explain_arrays(result: RiskResult) -> dict[str, np.ndarray]:
+    """What `RiskResult.explain` reads, per cell, for storage (float32)."""
+    arrays = {f"contribution:{name}": values for name, values in result.feature_contributions.items()}
+    arrays.update(
+        {
+            "log_frailty": result.log_frailty,
+            "intensity": result.intensity,
+            "intensity_sd": result.intensity_sd,
+            "visits": result.effort.visits,
+            "distance_km": result.effort.distance_km,
+            "hours": result.effort.hours,
+            "trap_days": result.effort.trap_days,
+            "finds": result.finds,
+            "nearby_finds": result.nearby_finds,
+            "nearby_expected": result.nearby_expected,
+            "data_weight": result.data_weight,
+            "leopard_presence": result.leopard_presence,
+            "leopard_risk": result.leopard_risk,
+        }
+    )
+    return {name: np.asarray(values, dtype=np.float32) for name, values in arrays.items()}
+
+
+def reach_labels_of(terrain: TerrainGrid) -> np.ndarray:
+    labels = read_raster(terrain.reach_labels.path).data
+    return np.nan_to_num(labels, nan=0.0).astype(np.int64)
+
+
+def valley_ranking(terrain: TerrainGrid, risk: np.ndarray, previous: np.ndarray) -> list[dict[str, Any]]:
+    """Every valley reach of the terrain ranked by summed risk, with its previous-period rank and trend."""
+    names = dict(ValleyReach.objects.filter(reserve_id=terrain.reserve_id).values_list("reach_id", "name"))
+    labels = reach_labels_of(terrain)
+    n = int(len(np.unique(labels[labels > 0])))
+    ranked = rank_valleys(labels, risk, previous, top_n=max(n, 1), names=names)
+    return [
+        {
+            "rank": v.rank, "reach_id": v.reach_id, "name": v.name, "risk": round(v.risk, 6),
+            "previous_risk": round(v.previous_risk, 6), "previous_rank": v.previous_rank,
+            "change": round(v.change, 6), "trend": v.trend,
+            "change_ratio": None if math.isinf(v.change_ratio) else round(v.change_ratio, 6),
+        }
+        for v in ranked
+    ]  # fmt: skip
+
+
+def _claim(run_id: int) -> RiskRun | None:
+    claimed = RiskRun.objects.filter(pk=run_id, status=RiskRun.Status.QUEUED).update(
+        status=RiskRun.Status.RUNNING, started_at=timezone.now(), progress=1, stage="starting"
+    )
+    return RiskRun.objects.select_related("reserve").get(pk=run_id) if claimed else None
+
+
+def risk_run_compute(*, run_id: int, end: datetime | None = None) -> RiskRun:
+    """Compute a queued run: fit the model on the last IRBIS_RISK_WINDOW_DAYS up to `end` (default now),
+    and the same window IRBIS_RISK_TREND_DAYS earlier for valley trends; store layers and summary.
+
+    Idempotent: a run that another task already claimed (running, done, failed) is returned as it is.
+    A run that cannot be computed is marked failed with the reason.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return RiskRun.objects.get(pk=run_id)
+    try:
+        _compute(run, end or timezone.now())
+    except Exception as exc:  # the run records any failure for the people waiting on it
+        logger.exception("risk run %s failed", run.pk)
+        RiskRun.objects.filter(pk=run.pk).update(
+            status=RiskRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now(),
+            stage="failed",
+        )  # fmt: skip
+    else:
+        _prune_old_runs(run.reserve_id)
+    run.refresh_from_db()
+    return run
+
+
+def _compute(run: RiskRun, end: datetime) -> None:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    terrain = TerrainGrid.objects.filter(reserve_id=run.reserve_id).first()
+    if terrain is None:
+        raise ValueError("the reserve has no terrain: import a DEM first (import_dem)")
+    start, first_patrol = end - timedelta(days=window_days()), first_patrol_time(run.reserve_id)
+    if first_patrol is not None and first_patrol > start:
+        start = first_patrol  # the exposure model reads the window's length: no window before any effort
+    shift = timedelta(days=trend_days())
+    previous_start = max(start - shift, first_patrol) if first_patrol is not None else start - shift
+    _progress(run, 5, "reading records")
+    everything = risk_inputs_build(reserve=run.reserve, terrain=terrain, start=previous_start, end=end)
+    current = everything.window(start.timestamp(), end.timestamp())
+    previous = everything.window(previous_start.timestamp(), (end - shift).timestamp())
+    lap("inputs_s")
+    _progress(run, 20, "terrain features")
+    features = terrain_features_for(terrain)
+    lap("terrain_features_s")
+    _progress(run, 35, "fitting the model")
+    result = fit_risk(current, features)
+    lap("fit_s")
+    _progress(run, 60, "fitting the previous period (valley trends)")
+    before = fit_risk(previous, features)
+    lap("fit_previous_s")
+    _progress(run, 75, "storing layers")
+    layers = {
+        "snares": result.intensity,
+        "uncertainty": result.intensity_sd,
+        "leopard": result.leopard_risk,
+        "effort": np.where(features.inside, result.effort.distance_km, np.nan),
+    }
+    for name, data in layers.items():
+        getattr(run, name).save(f"{name}.tif", _geotiff_file(data, terrain), save=False)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **explain_arrays(result))
+    run.explain_layers.save("explain.npz", ContentFile(buffer.getvalue()), save=False)
+    lap("store_s")
+    _progress(run, 85, "ranking valleys, drawing map layers")
+    valleys = valley_ranking(terrain, result.intensity, before.intensity)
+    overlays = render_run_overlays(run, terrain, layers)
+    lap("rank_render_s")
+
+    inside = features.inside
+    run.summary = {
+        "window_days": window_days(),
+        "trend_days": trend_days(),
+        "previous_window": [previous_start.isoformat(), (end - shift).isoformat()],
+        "inputs": input_counts(current, len(access_xy_of(terrain))),
+        "previous_inputs": input_counts(previous, len(access_xy_of(terrain))),
+        "total_snare_lines_per_year": round(float(np.nansum(result.intensity[inside])), 3),
+        "previous_total_snare_lines_per_year": round(float(np.nansum(before.intensity[inside])), 3),
+        "max_snare_lines_per_cell": float(np.nanmax(result.intensity)),
+        "patrolled_cells": int((result.effort.visits > 0).sum()),
+        "cells": int(inside.sum()),
+        "cell_m": terrain.resolution_m,
+        "detection_rate": result.detection_rate,
+        "baseline": result.baseline,
+        "coefficients": dict(zip(result.glm.names, (float(c) for c in result.glm.coef), strict=True)),
+        "contributions": list(result.feature_contributions),
+        "valleys": valleys,
+        "overlays": overlays,
+        "timings": timings,
+    }
+    run.status, run.progress, run.stage = RiskRun.Status.DONE, 100, "done"
+    run.model_version = result.model_version
+    run.inputs_start = datetime.fromtimestamp(result.inputs_start, tz=UTC)
+    run.inputs_end = datetime.fromtimestamp(result.inputs_end, tz=UTC)
+    run.terrain = terrain
+    run.grid_srid, run.grid_geotransform = terrain.srid, list(terrain.geotransform)
+    run.grid_width, run.grid_height = terrain.width, terrain.height
+    run.finished_at = timezone.now()
+    run.error = ""
+    run.save()
+
+
+def risk_compute_now(*, reserve: Reserve, end: datetime | None = None,
+                     trigger: str = RiskRun.Trigger.MANUAL) -> RiskRun:  # fmt: skip
+    """Compute the reserve's risk in this process (commands, benchmarks). A run already waiting in the
+    queue is taken over (its task will find it done)."""
+    queued = RiskRun.objects.filter(reserve=reserve, status=RiskRun.Status.QUEUED).first()
+    if queued is None:
+        try:
+            with transaction.atomic():
+                queued = RiskRun.objects.create(reserve=reserve, trigger=trigger, not_before=timezone.now())
+        except IntegrityError:  # queued meanwhile by a trigger: take that one
+            queued = RiskRun.objects.get(reserve=reserve, status=RiskRun.Status.QUEUED)
+    return risk_run_compute(run_id=queued.pk, end=end)
+
+
+def _prune_old_runs(reserve_id: int) -> None:
+    """Keep the files of the newest IRBIS_RISK_KEEP_RUNS finished runs; older runs keep their summary."""
+    keep = int(_setting("IRBIS_RISK_KEEP_RUNS", 10))
+    old = RiskRun.objects.filter(reserve_id=reserve_id, status=RiskRun.Status.DONE).exclude(snares="")
+    for run in old.order_by("-finished_at", "-pk")[keep:]:
+        folder = Path(private_storage.path(risk_layer_folder(run)))
+        shutil.rmtree(folder, ignore_errors=True)
+        RiskRun.objects.filter(pk=run.pk).update(snares="", uncertainty="", leopard="", effort="", explain_layers="")

@@ -1,0 +1,155 @@
+"""The risk model's inputs and configuration: arrays in metres and epoch seconds, no Django."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from patrol.terrain.grid import Grid
+
+MODEL_VERSION = "irbis-risk-1.0 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty)"
+
+
+SECONDS_PER_DAY = 86_400.0
+
+
+SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
+
+
+@dataclass(frozen=True)
+class PointEvents:
+    """Point records (finds, incidents, detections): x/y metres, t epoch seconds, weight (count)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    t: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def create(cls, x, y, t, weight=None) -> PointEvents:
+        x = np.asarray(x, dtype=np.float64).ravel()
+        w = np.ones_like(x) if weight is None else np.asarray(weight, dtype=np.float64).ravel()
+        return cls(x, np.asarray(y, dtype=np.float64).ravel(), np.asarray(t, dtype=np.float64).ravel(), w)
+
+    @classmethod
+    def empty(cls) -> PointEvents:
+        return cls.create([], [], [])
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def between(self, start: float, end: float) -> PointEvents:
+        keep = (self.t >= start) & (self.t < end)
+        return PointEvents(self.x[keep], self.y[keep], self.t[keep], self.weight[keep])
+
+
+@dataclass(frozen=True)
+class SpeciesDetections:
+    """Detections of one species, split by the effort that produced them."""
+
+    camera: PointEvents  # at a camera-trap deployment (effort: trap-days)
+    sign: PointEvents  # tracks, scat, sightings by patrols (effort: patrol visits)
+
+    @classmethod
+    def empty(cls) -> SpeciesDetections:
+        return cls(PointEvents.empty(), PointEvents.empty())
+
+    def between(self, start: float, end: float) -> SpeciesDetections:
+        return SpeciesDetections(self.camera.between(start, end), self.sign.between(start, end))
+
+
+@dataclass(frozen=True)
+class CameraDeployments:
+    x: np.ndarray
+    y: np.ndarray
+    start: np.ndarray  # epoch seconds
+    end: np.ndarray
+
+    @classmethod
+    def create(cls, x, y, start, end) -> CameraDeployments:
+        return cls(*(np.asarray(a, dtype=np.float64).ravel() for a in (x, y, start, end)))
+
+    @classmethod
+    def empty(cls) -> CameraDeployments:
+        return cls.create([], [], [], [])
+
+
+@dataclass(frozen=True)
+class PatrolTrack:
+    """One GPS track (a device, or a segment after a pause) of one patrol; several may share a patrol_id."""
+
+    patrol_id: int
+    xy: np.ndarray  # (n, 2) metres
+    t: np.ndarray  # (n,) epoch seconds, non-decreasing
+
+
+@dataclass(frozen=True)
+class RiskInputs:
+    """Everything the model reads, for one reserve and one time window [start, end)."""
+
+    grid: Grid
+    start: float
+    end: float
+    snare_finds: PointEvents  # one record per find (a line counts once; weight = 1 unless told otherwise)
+    tracks: Sequence[PatrolTrack]
+    prey: SpeciesDetections = field(default_factory=SpeciesDetections.empty)  # musk deer, the snare target
+    leopard: SpeciesDetections = field(default_factory=SpeciesDetections.empty)
+    cameras: CameraDeployments = field(default_factory=CameraDeployments.empty)
+    # Incidents that are not already snare finds (camps, encounters), weighted by kind by the caller;
+    # they add to the snare evidence of their cell. Carcass/snare-line incidents tied to finds are
+    # left out by the caller so they are not counted twice.
+    incidents: PointEvents = field(default_factory=PointEvents.empty)
+
+    def window(self, start: float, end: float) -> RiskInputs:
+        """The same inputs restricted to [start, end): records by time, tracks clipped to the window."""
+        tracks = []
+        for track in self.tracks:
+            keep = (track.t >= start) & (track.t < end)
+            if keep.sum() >= 2:
+                tracks.append(PatrolTrack(track.patrol_id, track.xy[keep], track.t[keep]))
+        cams = self.cameras
+        overlap = (cams.end > start) & (cams.start < end)
+        cameras = CameraDeployments(
+            cams.x[overlap], cams.y[overlap], np.maximum(cams.start[overlap], start), np.minimum(cams.end[overlap], end)
+        )
+        return replace(
+            self,
+            start=float(start),
+            end=float(end),
+            snare_finds=self.snare_finds.between(start, end),
+            tracks=tracks,
+            prey=self.prey.between(start, end),
+            leopard=self.leopard.between(start, end),
+            cameras=cameras,
+            incidents=self.incidents.between(start, end),
+        )
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    detection_radius_m: float = 100.0
+    half_life_days: float = 365.0  # recency: a find (and the effort that found it) a year old weighs half
+    max_fix_gap_hours: float = 1.0  # longer gaps between fixes are rests or camps, not patrol time
+    # Saturating detection: exposure = years * (1 - exp(-k * visits per year)); k is chosen by
+    # profile likelihood among these values (per visit-per-year).
+    detection_rates: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+    # Gaussian priors (mean, sd) on the snare GLM's coefficients; see docs/risk-model.md.
+    prior_prey: tuple[float, float] = (1.0, 0.5)  # per unit log musk-deer rate: snares follow their target
+    prior_walk_hours: tuple[float, float] = (0.0, 1.0)  # per hour of walk from the nearest access point
+    prior_valley_km: tuple[float, float] = (-1.0, 0.5)  # per km from the valley network (not identifiable
+    # when patrols only walk valley floors, so this prior carries it there)
+    prior_zone_sd: float = 0.5
+    prior_intercept_sd: float = 10.0
+    prior_habitat_sd: float = 1.0  # terrain terms of the prey and leopard models (standardised units)
+    # Spatial frailty: nearby finds vs finds expected from the GLM and the effort.
+    frailty_bandwidth_m: float = 1500.0
+    frailty_prior_finds: float = 3.0  # prior strength, in expected finds
+    leopard_bandwidth_m: float = 3000.0
+    leopard_prior_detections: float = 2.0
+    leopard_reference_trap_days: float = 30.0  # presence = P(a camera records a leopard in this many days)
+    # A find within this distance and time of an earlier one is taken as the rest of the same snare
+    # line (found by a later patrol) and not counted again: intensity is in lines set, not records.
+    same_line_radius_m: float = 60.0
+    same_line_days: float = 90.0

@@ -1,0 +1,301 @@
+"""Snare-threat risk model: effort-corrected snare-setting intensity, its uncertainty, leopard risk.
+
+Pure numerical code (numpy/scipy, plus ``patrol.terrain``): inputs are arrays in the reserve's
+projected CRS (metres) and times in epoch seconds; outputs are arrays on the model grid. No
+database, no web imports. See docs/risk-model.md for the model and docs/adr/0004 for the decision.
+
+The model in one paragraph: finds are Poisson counts whose mean is
+``intensity x exposure``, where exposure is the time window times a saturating detection term
+``1 - exp(-k * patrol visits per year)`` (a cell walked past forty times has had its snares found; a
+cell never visited tells nothing). log-intensity is a penalised GLM of terrain and prey features
+(Gaussian priors, so features the effort cannot identify fall back to documented defaults) times a
+gamma-Poisson spatial frailty that moves the estimate towards nearby finds-per-effort where there
+is effort and leaves it at the GLM prior where there is none. Leopard presence is the same kind of
+model fitted to leopard detections with camera and patrol effort. Leopard risk = intensity x presence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from patrol.terrain.grid import Grid
+from threats.risk.data import MODEL_VERSION, RiskConfig, RiskInputs
+from threats.risk.effort import (
+    EffortLayers,
+    detection_exposure,
+    event_counts,
+    merge_same_line_finds,
+    patrol_effort,
+    recency_weights,
+)
+from threats.risk.features import TerrainFeatures
+from threats.risk.glm import PoissonFit, SpeciesModel, fit_poisson_glm, fit_species_model
+
+
+@dataclass
+class Contribution:
+    name: str
+    value: float  # contribution to the cell's log-intensity
+    detail: str = ""
+
+
+@dataclass
+class CellExplanation:
+    row: int
+    col: int
+    intensity: float
+    log_intensity: float
+    baseline: float  # log-intensity of a reserve-average cell before local evidence
+    contributions: list[Contribution]  # baseline + sum(values) == log_intensity
+    effort_visits: float
+    effort_km: float
+    effort_hours: float
+    finds_in_cell: float
+    nearby_finds: float  # kernel-weighted finds around the cell
+    nearby_expected_finds: float  # kernel-weighted finds the GLM expected given the effort
+    data_weight: float  # 0 = prior only, 1 = local data dominate
+    leopard_presence: float
+    leopard_risk: float
+
+
+@dataclass
+class RiskResult:
+    """Per-cell layers on ``grid`` plus what produced them. NaN outside the reserve (nodata)."""
+
+    grid: Grid
+    model_version: str
+    inputs_start: float  # epoch seconds: the data window the fit used
+    inputs_end: float
+    intensity: np.ndarray  # expected snare lines set per cell per year
+    intensity_sd: np.ndarray
+    intensity_low: np.ndarray  # 5 % credible bound
+    intensity_high: np.ndarray  # 95 % credible bound
+    data_weight: np.ndarray  # nearby expected finds / (prior + them): how much local effort informs the cell
+    leopard_presence: np.ndarray  # P(camera records a leopard in the reference trap-days), 0..1
+    leopard_risk: np.ndarray  # intensity x leopard presence
+    leopard_risk_sd: np.ndarray
+    effort: EffortLayers
+    finds: np.ndarray  # recency-weighted finds (+ weighted incidents) per cell
+    nearby_finds: np.ndarray
+    nearby_expected: np.ndarray
+    glm: PoissonFit
+    detection_rate: float  # k of the saturating detection term, chosen by profile likelihood
+    prey: SpeciesModel
+    leopard: SpeciesModel
+    feature_contributions: dict[str, np.ndarray]  # per cell, centred; sum + baseline + frailty = log-intensity
+    baseline: float
+    log_frailty: np.ndarray
+    config: RiskConfig
+
+    def explain(self, row: int, col: int) -> CellExplanation:
+        """Which inputs drove this cell: each term's share of log-intensity, plus effort and nearby finds."""
+        parts = [
+            Contribution(name, float(values[row, col]), _DETAILS.get(name, ""))
+            for name, values in self.feature_contributions.items()
+        ]
+        parts.append(
+            Contribution(
+                "nearby finds vs effort",
+                float(self.log_frailty[row, col]),
+                f"{self.nearby_finds[row, col]:.2f} finds near the cell where "
+                f"{self.nearby_expected[row, col]:.2f} were expected from its terrain and effort",
+            )
+        )
+        parts.sort(key=lambda p: -abs(p.value))
+        value = float(self.intensity[row, col])
+        return CellExplanation(
+            row=row,
+            col=col,
+            intensity=value,
+            log_intensity=math.log(value) if value > 0 else -math.inf,
+            baseline=self.baseline,
+            contributions=parts,
+            effort_visits=float(self.effort.visits[row, col]),
+            effort_km=float(self.effort.distance_km[row, col]),
+            effort_hours=float(self.effort.hours[row, col]),
+            finds_in_cell=float(self.finds[row, col]),
+            nearby_finds=float(self.nearby_finds[row, col]),
+            nearby_expected_finds=float(self.nearby_expected[row, col]),
+            data_weight=float(self.data_weight[row, col]),
+            leopard_presence=float(self.leopard_presence[row, col]),
+            leopard_risk=float(self.leopard_risk[row, col]),
+        )
+
+
+_DETAILS = {
+    "prey: elevation": "musk deer (the snare target) detection rate vs elevation",
+    "prey: slope": "musk deer detection rate vs slope",
+    "walking time from access": "hours from the nearest road end, village or border crossing",
+    "distance to valley network": "km from the valley floors (D8 streams of the DEM)",
+    "zone": "management zone",
+}
+
+
+def _gaussian_sum(values: np.ndarray, bandwidth_m: float, cell_m: float) -> np.ndarray:
+    """Sum of values weighted by exp(-d^2 / 2h^2) (peak 1), i.e. a Gaussian kernel sum, not a mean."""
+    sigma = bandwidth_m / cell_m
+    return ndimage.gaussian_filter(values, sigma=sigma, mode="constant", truncate=3.0) * (2.0 * math.pi * sigma**2)
+
+
+def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig | None = None) -> RiskResult:
+    """Fit the snare, prey and leopard models on ``inputs`` and predict every cell of the grid."""
+    config = config or RiskConfig()
+    grid = inputs.grid
+    if features.grid != grid:
+        raise ValueError("terrain features and inputs are on different grids")
+    reference = inputs.end
+    effort = patrol_effort(
+        grid,
+        inputs.tracks,
+        start=inputs.start,
+        end=inputs.end,
+        detection_radius_m=config.detection_radius_m,
+        half_life_days=config.half_life_days,
+        max_fix_gap_hours=config.max_fix_gap_hours,
+        cameras=inputs.cameras,
+    )
+    inside = features.inside
+    prey = fit_species_model(features, inputs.prey, effort, reference=reference, config=config)
+    leopard = fit_species_model(features, inputs.leopard, effort, reference=reference, config=config, use_access=True)
+
+    lines = merge_same_line_finds(
+        inputs.snare_finds, radius_m=config.same_line_radius_m, within_days=config.same_line_days
+    )
+    finds = event_counts(grid, lines, reference=reference, half_life_days=config.half_life_days)
+    finds += event_counts(grid, inputs.incidents, reference=reference, half_life_days=config.half_life_days)
+    finds = np.where(inside, finds, 0.0)
+    one_visit = float(
+        recency_weights(np.array([inputs.end]), reference=reference, half_life_days=config.half_life_days)[0]
+    )
+    visits = np.where((finds > 0) & (effort.visits <= 0), one_visit, effort.visits)  # a find proves a visit
+    visits = np.where(inside, visits, 0.0)
+
+    # Snare GLM design: centred features so the intercept is the reserve-average cell.
+    terms: dict[str, np.ndarray] = {
+        "prey": prey.log_index,
+        "walking time from access": features.walking_hours,
+        "distance to valley network": features.valley_distance_m / 1000.0,
+    }
+    priors = {
+        "prey": config.prior_prey,
+        "walking time from access": config.prior_walk_hours,
+        "distance to valley network": config.prior_valley_km,
+    }
+    zones = [int(z) for z in np.unique(features.zone[inside]) if z != 0]
+    for z in zones:
+        terms[f"zone {z}"] = (features.zone == z).astype(np.float64)
+        priors[f"zone {z}"] = (0.0, config.prior_zone_sd)
+    names = list(terms)
+    means = {nm: float(terms[nm][inside].mean()) for nm in names}
+    columns = np.column_stack([(terms[nm] - means[nm]).ravel() for nm in names])
+    rows = np.flatnonzero(visits.ravel() > 0)
+    X = np.column_stack([np.ones(len(rows)), columns[rows]])
+    y = finds.ravel()[rows]
+    prior_mean = np.array([0.0] + [priors[nm][0] for nm in names])
+    prior_sd = np.array([config.prior_intercept_sd] + [priors[nm][1] for nm in names])
+    best: tuple[float, float, PoissonFit] | None = None
+    for k in config.detection_rates:  # profile likelihood over the detection rate
+        exposure = detection_exposure(visits.ravel()[rows], effort.weighted_years, k)
+        fit = fit_poisson_glm(
+            X, y, np.log(exposure), names=["intercept", *names], prior_mean=prior_mean, prior_sd=prior_sd
+        )
+        if best is None or fit.log_likelihood > best[0]:
+            best = (fit.log_likelihood, k, fit)
+    assert best is not None
+    _, k, glm = best
+
+    eta_centred = (columns @ glm.coef[1:]).reshape(grid.shape)
+    log_glm = glm.coef[0] + eta_centred
+    # parameter uncertainty of the GLM part, per cell (delta method)
+    design = np.column_stack([np.ones(grid.n_cells), columns])
+    var_eta = np.einsum("ij,jk,ik->i", design, glm.cov, design).reshape(grid.shape)
+
+    exposure_all = detection_exposure(visits, effort.weighted_years, k)
+    expected = np.exp(log_glm) * exposure_all
+    nearby_finds = _gaussian_sum(finds, config.frailty_bandwidth_m, grid.cell_m)
+    nearby_expected = _gaussian_sum(expected, config.frailty_bandwidth_m, grid.cell_m)
+    a = config.frailty_prior_finds
+    shape_post = a + nearby_finds
+    frailty = shape_post / (a + nearby_expected)
+    log_frailty = np.log(frailty)
+    intensity = np.exp(log_glm) * frailty
+    # Gamma posterior of the frailty (shape a + nearby finds) times the GLM's lognormal uncertainty
+    cv2 = (1.0 + 1.0 / shape_post) * np.exp(var_eta) - 1.0
+    intensity_sd = intensity * np.sqrt(cv2)
+    sigma_log = np.sqrt(np.log1p(cv2))
+    low = intensity * np.exp(-0.5 * sigma_log**2 - 1.6449 * sigma_log)
+    high = intensity * np.exp(-0.5 * sigma_log**2 + 1.6449 * sigma_log)
+    data_weight = nearby_expected / (a + nearby_expected)
+
+    leopard_presence = _leopard_presence(leopard, features, inputs, effort, reference, config)
+    leopard_risk = intensity * leopard_presence
+
+    contributions: dict[str, np.ndarray] = {}
+    j_prey = names.index("prey")
+    for group, part in prey.term_contributions.items():
+        contributions[f"prey: {group}"] = glm.coef[1 + j_prey] * part
+    for j, nm in enumerate(names):
+        if nm == "prey":
+            continue
+        key = "zone" if nm.startswith("zone ") else nm
+        contributions[key] = contributions.get(key, 0.0) + glm.coef[1 + j] * (terms[nm] - means[nm])
+    # the prey index is already centred (mean 0 inside), so baseline = intercept exactly
+    baseline = float(glm.coef[0])
+
+    nan_out = lambda a_: np.where(inside, a_, np.nan)  # noqa: E731
+    return RiskResult(
+        grid=grid,
+        model_version=MODEL_VERSION,
+        inputs_start=inputs.start,
+        inputs_end=inputs.end,
+        intensity=nan_out(intensity),
+        intensity_sd=nan_out(intensity_sd),
+        intensity_low=nan_out(low),
+        intensity_high=nan_out(high),
+        data_weight=nan_out(data_weight),
+        leopard_presence=nan_out(leopard_presence),
+        leopard_risk=nan_out(leopard_risk),
+        leopard_risk_sd=nan_out(intensity_sd * leopard_presence),
+        effort=effort,
+        finds=finds,
+        nearby_finds=nearby_finds,
+        nearby_expected=nearby_expected,
+        glm=glm,
+        detection_rate=k,
+        prey=prey,
+        leopard=leopard,
+        feature_contributions=contributions,
+        baseline=baseline,
+        log_frailty=log_frailty,
+        config=config,
+    )
+
+
+def _leopard_presence(
+    model: SpeciesModel,
+    features: TerrainFeatures,
+    inputs: RiskInputs,
+    effort: EffortLayers,
+    reference: float,
+    config: RiskConfig,
+) -> np.ndarray:
+    """P(a camera records a leopard within the reference trap-days), terrain model x smoothed local evidence.
+
+    The terrain model gives the rate everywhere; a gamma-Poisson frailty (wide kernel: leopards
+    range over kilometres) moves it towards what cameras and patrols actually recorded nearby.
+    """
+    grid = features.grid
+    cam = event_counts(grid, inputs.leopard.camera, reference=reference, half_life_days=config.half_life_days)
+    sign = event_counts(grid, inputs.leopard.sign, reference=reference, half_life_days=config.half_life_days)
+    camera_coef, sign_coef = model.fit.coef[0], model.fit.coef[1]
+    sign_rate = model.camera_rate_per_day * math.exp(sign_coef - camera_coef)  # per patrol visit
+    expected = model.camera_rate_per_day * effort.trap_days + sign_rate * effort.visits
+    observed_near = _gaussian_sum(cam + sign, config.leopard_bandwidth_m, grid.cell_m)
+    expected_near = _gaussian_sum(expected, config.leopard_bandwidth_m, grid.cell_m)
+    b = config.leopard_prior_detections
+    rate = model.camera_rate_per_day * (b + observed_near) / (b + expected_near)
+    return -np.expm1(-rate * config.leopard_reference_trap_days)

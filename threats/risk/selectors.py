@@ -1,0 +1,178 @@
+"""Reads for the risk model's stored runs: who may see them, the latest run, a cell's explanation,
+the valley ranking.
+
+Risk maps are planning material: managers, reserve administrators and analysts of the reserve read
+them; rangers get the routes made from them, not the maps (403); non-members get 404. Leopard
+values are generalised (block means over the reserve's sensitive-species grid) for people without
+clearance, like the detections they come from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from patrol.reserves.models import Reserve
+from patrol.reserves.selectors import READ_ALL_ROLES, User, membership_get, reserve_get_for_user
+from patrol.terrain.raster_io import transform_points
+from threats.risk.model import _DETAILS as TERM_DETAILS
+from threats.risk.models import RiskRun
+
+_EXPLAIN_CACHE: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
+_EXPLAIN_CACHE_SIZE = 2
+
+
+def risk_reserve_get(*, user: User, slug: str) -> Reserve:
+    """The reserve if the user may read its risk maps: 404 for non-members, 403 for rangers."""
+    reserve = reserve_get_for_user(user=user, slug=slug)
+    membership = membership_get(user=user, reserve=reserve)
+    if membership is None or membership.role not in READ_ALL_ROLES:
+        raise PermissionDenied(_("Risk maps are for managers, reserve administrators and analysts."))
+    return reserve
+
+
+def risk_may_read(*, user: User, reserve: Reserve) -> bool:
+    membership = membership_get(user=user, reserve=reserve)
+    return membership is not None and membership.role in READ_ALL_ROLES
+
+
+def has_clearance(*, user: User, reserve: Reserve) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    membership = membership_get(user=user, reserve=reserve)
+    return bool(membership and membership.sensitive_clearance)
+
+
+def risk_run_latest(*, reserve: Reserve) -> RiskRun | None:
+    """The newest finished run that still has its layers."""
+    return (
+        RiskRun.objects.filter(reserve=reserve, status=RiskRun.Status.DONE)
+        .exclude(snares="")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def risk_run_current(*, reserve: Reserve) -> RiskRun | None:
+    """The run waiting or being computed, if any (its progress is what the map shows)."""
+    return (
+        RiskRun.objects.filter(reserve=reserve, status__in=[RiskRun.Status.QUEUED, RiskRun.Status.RUNNING])
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def risk_runs_recent(*, reserve: Reserve, limit: int = 5) -> list[RiskRun]:
+    return list(RiskRun.objects.filter(reserve=reserve).order_by("-created_at", "-pk")[:limit])
+
+
+def explain_layers(run: RiskRun) -> dict[str, np.ndarray]:
+    if run.pk in _EXPLAIN_CACHE:
+        _EXPLAIN_CACHE.move_to_end(run.pk)
+        return _EXPLAIN_CACHE[run.pk]
+    with run.explain_layers.open("rb") as handle, np.load(handle) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    _EXPLAIN_CACHE[run.pk] = arrays
+    while len(_EXPLAIN_CACHE) > _EXPLAIN_CACHE_SIZE:
+        _EXPLAIN_CACHE.popitem(last=False)
+    return arrays
+
+
+def run_cell_of(run: RiskRun, lon: float, lat: float) -> tuple[int, int]:
+    """(row, col) of the run's grid cell containing lon/lat; ValidationError when outside the grid."""
+    x, y = transform_points(np.array([[lon, lat]]), from_srid=4326, to_srid=run.grid_srid)[0]
+    x0, dx, _skew_x, y0, _skew_y, dy = run.grid_geotransform
+    row, col = math.floor((y - y0) / dy), math.floor((x - x0) / dx)
+    if not (0 <= row < run.grid_height and 0 <= col < run.grid_width):
+        message = _("This point lies outside the reserve's terrain grid.")
+        raise ValidationError({"lon": [message], "lat": [message]})
+    return row, col
+
+
+def _f(value: Any) -> float | None:
+    value = float(value)
+    return None if not math.isfinite(value) else value
+
+
+def risk_cell_explain(*, run: RiskRun, lon: float, lat: float, clearance: bool) -> dict[str, Any]:
+    """Which inputs drove the cell at lon/lat: the same answer as `RiskResult.explain`, from stored layers.
+
+    baseline + sum(contributions) == log(intensity). Camera trap-days are left out (they would show
+    where cameras stand); leopard values are block means over the sensitive grid without clearance.
+    """
+    row, col = run_cell_of(run, lon, lat)
+    layers = explain_layers(run)
+    at = lambda name: float(layers[name][row, col])  # noqa: E731
+    intensity = at("intensity")
+    inside = math.isfinite(intensity)
+    parts = [
+        {"name": key.split(":", 1)[1], "value": at(key), "detail": TERM_DETAILS.get(key.split(":", 1)[1], "")}
+        for key in layers
+        if key.startswith("contribution:")
+    ]
+    parts.append(
+        {
+            "name": "nearby finds vs effort",
+            "value": at("log_frailty"),
+            "detail": f"{at('nearby_finds'):.2f} finds near the cell where {at('nearby_expected'):.2f} were "
+            "expected from its terrain and effort",
+        }
+    )
+    parts.sort(key=lambda p: -abs(p["value"]))
+    leopard_presence, leopard_risk = at("leopard_presence"), at("leopard_risk")
+    block = int(run.summary.get("overlays", {}).get("sensitive_block_cells", 1))
+    if not clearance and block > 1:
+        r0, c0 = row - row % block, col - col % block
+        window = (slice(r0, r0 + block), slice(c0, c0 + block))
+        with np.errstate(invalid="ignore"):
+            leopard_presence = float(np.nanmean(layers["leopard_presence"][window]))
+            leopard_risk = float(np.nanmean(layers["leopard_risk"][window]))
+    x0, dx, _skew_x, y0, _skew_y, dy = run.grid_geotransform
+    centre = transform_points(np.array([[x0 + (col + 0.5) * dx, y0 + (row + 0.5) * dy]]), from_srid=run.grid_srid,
+                              to_srid=4326)[0]  # fmt: skip
+    return {
+        "run": run.pk,
+        "model_version": run.model_version,
+        "inputs_start": run.inputs_start,
+        "inputs_end": run.inputs_end,
+        "cell": {
+            "row": row,
+            "col": col,
+            "lon": round(float(centre[0]), 6),
+            "lat": round(float(centre[1]), 6),
+            "size_m": abs(dx),
+            "inside_reserve_grid": inside,
+        },  # fmt: skip
+        "intensity": _f(intensity),
+        "intensity_sd": _f(at("intensity_sd")),
+        "log_intensity": _f(math.log(intensity)) if inside and intensity > 0 else None,
+        "baseline": run.summary.get("baseline"),
+        "contributions": [{**p, "value": _f(p["value"])} for p in parts] if inside else [],
+        "effort": {"visits": _f(at("visits")), "km": _f(at("distance_km")), "hours": _f(at("hours"))},
+        "finds_in_cell": _f(at("finds")),
+        "nearby_finds": _f(at("nearby_finds")),
+        "nearby_expected_finds": _f(at("nearby_expected")),
+        "data_weight": _f(at("data_weight")),
+        "leopard_presence": _f(leopard_presence),
+        "leopard_risk": _f(leopard_risk),
+        "leopard_generalised": not clearance and block > 1,
+    }
+
+
+def risk_valleys(*, run: RiskRun, top: int = 10) -> dict[str, Any]:
+    """The top valley reaches by expected snare lines per year, with rank and trend against the
+    same-length window `trend_days` earlier (both fitted in the same run)."""
+    summary = run.summary
+    return {
+        "run": run.pk,
+        "inputs_start": run.inputs_start,
+        "inputs_end": run.inputs_end,
+        "previous_window": summary.get("previous_window"),
+        "unit": "expected snare lines set per year in the valley",
+        "valleys": summary.get("valleys", [])[:top],
+    }
