@@ -5,7 +5,7 @@ import pytest
 
 from patrol.reserves.models import Role
 from tests.conftest import member
-from tests.threats.risk.test_compute import WORLD_END, seed_world
+from tests.threats.risk.worlds import WORLD_END, seed_world
 from threats.risk.compute import risk_compute_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
