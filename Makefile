@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: setup demo test stop lint quality bench services
+.PHONY: setup dev-setup demo test stop lint quality bench services
 
 setup:
 	./scripts/bootstrap.sh
@@ -15,19 +15,21 @@ demo: setup
 	$(PY) manage.py seed_demo --if-empty >/dev/null
 	./scripts/serve.sh $(HOST) $(PORT)
 
-test:
-	./scripts/bootstrap.sh
+dev-setup:
+	IRBIS_REQUIREMENTS=requirements-dev.txt ./scripts/bootstrap.sh
+
+test: dev-setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 stop:
 	./scripts/services.sh stop
 
-lint:
+lint: dev-setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
 quality: lint
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 bench:
 	./scripts/bootstrap.sh

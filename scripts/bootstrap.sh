@@ -28,12 +28,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv"
   "$PY" -m venv .venv
 fi
-stamp=.venv/.requirements.sha
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+# requirements.txt is what production runs; `make test` and `make quality` ask for requirements-dev.txt
+# (it includes requirements.txt) through IRBIS_REQUIREMENTS.
+reqs=${IRBIS_REQUIREMENTS:-requirements.txt}
+stamp=".venv/.$(basename "$reqs").sha"
+want=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: installing requirements.txt"
+  echo "bootstrap: installing $reqs"
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q -r "$reqs"
   echo "$want" > "$stamp"
 fi
 
