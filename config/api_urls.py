@@ -1,7 +1,6 @@
 """The REST API under /api/v1/: each domain's views, in one place."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from patrol.patrols.api import views as patrol_views
@@ -27,7 +26,7 @@ router.register("detections", records_views.DetectionViewSet, basename="detectio
 router.register("camera-deployments", records_views.CameraDeploymentViewSet, basename="camera-deployment")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", reserve_views.AuthTokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
     path("sync/", sync_views.SyncBatchView.as_view(), name="sync-batch"),
     path("sync/login/", sync_views.DeviceLoginView.as_view(), name="sync-login"),

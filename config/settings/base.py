@@ -140,6 +140,10 @@ LEAFLET_CONFIG = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Domain settings
+# Sign-in throttling (patrol/reserves/logins.py): failures per account / per address within the window.
+IRBIS_LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ACCOUNT", default=10)
+IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS", default=50)
+IRBIS_LOGIN_WINDOW_S = env.int("IRBIS_LOGIN_WINDOW_S", default=900)
 IRBIS_SENSITIVE_GRID_DEGREES = env.float("IRBIS_SENSITIVE_GRID_DEGREES", default=0.1)
 
 LOGGING = {

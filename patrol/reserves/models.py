@@ -161,3 +161,17 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for the throttle window (patrol/reserves/logins.py) and then deleted."""
+
+    username = models.CharField(max_length=150, db_index=True)  # as typed, lower-cased
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"], name="loginfailure_address_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -5,9 +5,10 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from patrol.reserves.logins import LoginThrottled
 from patrol.reserves.selectors import reserves_for_user
 
 
@@ -90,3 +91,14 @@ class ScopedViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Any) -> None:
         type(self).delete_service(self.request.user, instance)
+
+
+class LoginThrottledError(exceptions.APIException):
+    """429 with Retry-After (DRF's handler sets it from `wait`) and our own message, without DRF's suffix."""
+
+    status_code = 429
+    default_code = "throttled"
+
+    def __init__(self, throttled: LoginThrottled):
+        super().__init__(detail=throttled.message, code="throttled")
+        self.wait = throttled.retry_after_s

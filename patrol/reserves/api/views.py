@@ -1,9 +1,12 @@
 import django_filters
-from rest_framework import viewsets
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework_gis.filters import InBBoxFilter
 
 from patrol.reserves import services
-from patrol.reserves.api.base import GeoPagination, ScopedViewSet
+from patrol.reserves.api.base import GeoPagination, LoginThrottledError, ScopedViewSet
 from patrol.reserves.api.serializers import (
     AccessPointSerializer,
     PostSerializer,
@@ -11,6 +14,7 @@ from patrol.reserves.api.serializers import (
     TeamSerializer,
     ZoneSerializer,
 )
+from patrol.reserves.logins import LoginThrottled, authenticate_throttled
 from patrol.reserves.models import Membership
 from patrol.reserves.selectors import (
     access_points_for_user,
@@ -75,3 +79,23 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return teams_for_user(user=self.request.user).prefetch_related("members")
+
+
+class ThrottledAuthTokenSerializer(AuthTokenSerializer):
+    def validate(self, attrs):
+        try:
+            user = authenticate_throttled(
+                self.context["request"], username=attrs["username"], password=attrs["password"]
+            )
+        except LoginThrottled as exc:
+            raise LoginThrottledError(exc) from exc
+        if user is None:
+            raise exceptions.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class AuthTokenView(ObtainAuthToken):
+    """POST username and password: the user's API token. Failed sign-ins are throttled (patrol/reserves/logins.py)."""
+
+    serializer_class = ThrottledAuthTokenSerializer

@@ -8,7 +8,6 @@ import io
 import re
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, generics, permissions, status
@@ -18,6 +17,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.api_errors import error_body
+from patrol.reserves.api.base import LoginThrottledError
+from patrol.reserves.logins import LoginThrottled, authenticate_throttled
 from patrol.reserves.selectors import reserves_for_user
 from threats.fieldsync.api.serializers import (
     BatchSerializer,
@@ -77,7 +78,10 @@ class DeviceLoginView(APIView):
         serializer = DeviceLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = authenticate(request, username=data["username"], password=data["password"])
+        try:
+            user = authenticate_throttled(request, username=data["username"], password=data["password"])
+        except LoginThrottled as exc:
+            raise LoginThrottledError(exc) from exc
         if user is None:
             return Response(error_body("invalid_credentials", _("Wrong username or password.")), status=400)
         reserves = list(reserves_for_user(user=user))
