@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from patrol.reserves.admin_base import ReserveScopedAdmin
-from patrol.reserves.models import AccessPoint, Membership, Post, Reserve, Team, Zone
+from patrol.reserves.models import AccessPoint, LoginFailure, Membership, Post, Reserve, Team, Zone
 from patrol.terrain.services import DEFAULT_RESOLUTION_M
 from patrol.terrain.tasks import terrain_import_task
 
@@ -53,3 +53,27 @@ class TeamAdmin(ReserveScopedAdmin):
     list_display = ["name", "reserve", "home_post"]
     list_filter = ["reserve"]
     filter_horizontal = ["members"]
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed sign-ins are not reserve data: platform superusers only, e.g. to unlock an account early."""
+
+    list_display = ["username", "address", "at"]
+    search_fields = ["username", "address"]
+    readonly_fields = ["username", "address", "at"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
