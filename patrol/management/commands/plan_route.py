@@ -5,12 +5,13 @@
 
 X,Y are in the DEM's CRS. The risk raster must share the DEM's grid. Planning happens on the
 DEM's own grid; the output Feature's properties (cells, duration_h, covered_risk, length_km...)
-are computed with the model in patrol/terrain.py and patrol/routing.py.
+are computed with the model in patrol/terrain/graph.py and patrol/routing/planner.py.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
     help = "Plan a patrol route covering the most risk within a time budget (file based, no database)."
 
     def add_arguments(self, parser):
+        # argparse takes "-97.5,33.2" for an option because only plain negative numbers look like values
+        # to it: let coordinate pairs with a leading minus be values too (`--start -97.5,33.2`).
+        parser._negative_number_matcher = re.compile(r"^-\d*\.?\d+(,\s*-?\d*\.?\d+)*$")
         parser.add_argument("--dem", required=True, help="elevation GeoTIFF (any CRS)")
         parser.add_argument("--risk", required=True, help="risk GeoTIFF on the DEM's grid")
         parser.add_argument("--start", required=True, help="X,Y in the DEM's CRS")

@@ -72,3 +72,27 @@ def test_risk_map_link_is_shown_to_managers_not_rangers(client, reserve_a):
     assert "/risk/" in client.get("/").content.decode()
     client.force_login(member(reserve_a, Role.RANGER))
     assert "/risk/" not in client.get("/").content.decode()
+
+
+def _menu(client, user) -> list[str]:
+    import re
+
+    client.force_login(user)
+    nav = client.get("/").content.decode().split('<nav class="shell-nav"')[1].split("</nav>")[0]
+    return re.findall(r">([^<>]+)</a>", nav)
+
+
+def test_each_role_sees_only_the_menu_entries_it_can_use(client, reserve_a, team_a):
+    manager = member(reserve_a, Role.MANAGER)
+    manager.is_staff = True
+    manager.save()
+    analyst = member(reserve_a, Role.ANALYST)
+    ranger = team_a.members.get()
+    assert _menu(client, manager) == ["Overview", "Records", "Import GPX", "Risk map", "Field app", "API"]
+    assert _menu(client, analyst) == ["Overview", "Risk map", "API"]
+    assert _menu(client, ranger) == ["Overview", "Import GPX", "Field app", "API"]
+
+
+def test_favicon_is_the_apps_icon(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/field/icon-192.png")

@@ -63,8 +63,9 @@ def test_plan_route_end_to_end_on_zion_geographic(tmp_path):
     risk_path, out = tmp_path / "risk.tif", tmp_path / "route.geojson"
     write_geotiff(risk_path, risk, geotransform=dem.geotransform, srid=4326, dtype="float64")
     x, y = dem.cell_centre(230, 230)
+    assert x < 0  # Utah: a negative longitude, written as --start -113.0,37.2
     call_command(
-        "plan_route", "--dem", ZION, "--risk", str(risk_path), f"--start={x},{y}", "--hours", "3",
+        "plan_route", "--dem", ZION, "--risk", str(risk_path), "--start", f"{x},{y}", "--hours", "3",
         "--radius", "150", "--max-slope", "35", "--out", str(out),
     )  # fmt: skip
     props = _check(out, ZION, risk_path, radius_m=150.0, geographic=True)
