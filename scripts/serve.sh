@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 HOST=${1:-127.0.0.1}
 PORT=${2:-8000}
 mkdir -p var/run var/log
+# The demo runs like production: no debug pages, the app's own error pages (DJANGO_DEBUG=true to debug).
+export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
 
 running() { [ -f "var/run/$1.pid" ] && kill -0 "$(cat "var/run/$1.pid")" 2>/dev/null; }
 

@@ -23,3 +23,22 @@ def test_healthz_is_503_when_the_broker_is_down(client):
     assert body["database"]["ok"] is True
     assert body["broker"]["ok"] is False
     assert "Connection refused" in body["broker"]["detail"] or "connecting" in body["broker"]["detail"]
+
+
+def test_unknown_api_paths_answer_in_the_api_error_shape_and_pages_with_the_apps_own_page(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+    page = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 404
+    assert "<h1>Не найдено</h1>" in page.content.decode()
+
+
+def test_a_server_error_is_json_on_the_api_and_a_plain_page_elsewhere(rf):
+    from config.errors import server_error
+
+    api = server_error(rf.get("/api/v1/snare-finds/"))
+    assert (api.status_code, api["Content-Type"]) == (500, "application/json")
+    assert b'"code": "server_error"' in api.content
+    page = server_error(rf.get("/risk/"))
+    assert page.status_code == 500 and b"Something went wrong" in page.content and b"Traceback" not in page.content
