@@ -1,5 +1,14 @@
-"""Error pages: the API's error shape under /api/, the app's own pages elsewhere (never a debug page)."""
+"""Error pages: the API's error shape under /api/, the app's own pages elsewhere (never a debug page).
 
+An outage (the database or the broker unreachable, storage that cannot be written) is a 503 with
+Retry-After, so that a phone waits and sends again instead of treating it as a rejection.
+"""
+
+import errno
+import sys
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -29,7 +38,34 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES}
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    if isinstance(exc, OperationalError | InterfaceError | BrokerError | RedisConnectionError | RedisTimeoutError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    retry_after = settings.IRBIS_RETRY_AFTER_S
+    message = _("The server is briefly unavailable; what was not confirmed was not saved. Try again in a minute.")
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(error_body("unavailable", message), status=503)
+    else:
+        response = HttpResponse(f"<!doctype html><title>Irbis</title><h1>{message}</h1>", status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this handler inside its `except` block: the exception is still at hand.
+    if is_outage(sys.exc_info()[1]):
+        return service_unavailable(request)
     if _is_api(request):
         message = _("Something went wrong on the server. Nothing you sent was lost; please try again.")
         return JsonResponse(error_body("server_error", message), status=500)

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path
@@ -22,8 +20,6 @@ urlpatterns = [
     path("", include("threats.risk.urls")),
     path("", include("patrol.reserves.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -42,3 +44,39 @@ def test_a_server_error_is_json_on_the_api_and_a_plain_page_elsewhere(rf):
     assert b'"code": "server_error"' in api.content
     page = server_error(rf.get("/risk/"))
     assert page.status_code == 500 and b"Something went wrong" in page.content and b"Traceback" not in page.content
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        "django.db.OperationalError",
+        "kombu.exceptions.OperationalError",
+        "redis.exceptions.ConnectionError",
+        "read-only storage",
+    ],
+)
+def test_an_outage_is_a_503_with_retry_after_not_a_500(rf, outage):
+    import errno
+    import importlib
+
+    from config.errors import server_error
+
+    if outage == "read-only storage":
+        exc = OSError(errno.EROFS, "Read-only file system")
+    else:
+        module, name = outage.rsplit(".", 1)
+        exc = getattr(importlib.import_module(module), name)("connection refused")
+    try:
+        raise exc
+    except Exception:
+        api = server_error(rf.get("/api/v1/sync/"))
+        page = server_error(rf.get("/risk/"))
+    assert (api.status_code, api["Retry-After"], json.loads(api.content)["error"]["code"]) == (503, "30", "unavailable")
+    assert (page.status_code, page["Retry-After"]) == (503, "30")
+
+
+def test_uploaded_files_are_not_served_to_anyone(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "dem").mkdir()
+    (tmp_path / "dem" / "argut.tif").write_bytes(b"II*\x00")
+    assert client.get("/media/dem/argut.tif").status_code == 404

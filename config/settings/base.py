@@ -140,6 +140,8 @@ LEAFLET_CONFIG = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Domain settings
+# Outages (database, broker, storage) answer 503 with this Retry-After (config/errors.py).
+IRBIS_RETRY_AFTER_S = env.int("IRBIS_RETRY_AFTER_S", default=30)
 # Sign-in throttling (patrol/reserves/logins.py): failures per account / per address within the window.
 IRBIS_LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ACCOUNT", default=10)
 IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS", default=50)
