@@ -1,4 +1,4 @@
-"""/healthz: is the database reachable, is the Celery broker reachable. 503 when either is down."""
+"""/healthz: is the database reachable, is the Celery broker reachable, does a worker answer. 503 when not."""
 
 from django.conf import settings
 from django.db import connection
@@ -24,12 +24,28 @@ def _broker_ok() -> tuple[bool, str]:
         return False, str(exc) or type(exc).__name__
 
 
+def _worker_ok(broker_ok: bool) -> tuple[bool, str]:
+    """Background work (risk runs, route plans, imports) needs a live worker, not only a broker."""
+    if not broker_ok:
+        return False, "no broker to ask"
+    from config.celery import app
+
+    try:
+        replies = app.control.ping(timeout=settings.IRBIS_HEALTH_WORKER_TIMEOUT_S)
+    except Exception as exc:
+        return False, str(exc) or type(exc).__name__
+    return (True, f"{len(replies)} answered") if replies else (False, "no worker answered")
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
+    worker_ok, worker_detail = _worker_ok(broker_ok)
+    ok = db_ok and broker_ok and worker_ok
     body = {
-        "status": "ok" if db_ok and broker_ok else "unavailable",
+        "status": "ok" if ok else "unavailable",
         "database": {"ok": db_ok, "detail": db_detail},
         "broker": {"ok": broker_ok, "detail": broker_detail},
+        "worker": {"ok": worker_ok, "detail": worker_detail},
     }
-    return JsonResponse(body, status=200 if db_ok and broker_ok else 503)
+    return JsonResponse(body, status=200 if ok else 503)

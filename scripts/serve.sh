@@ -17,16 +17,19 @@ if running worker; then
   echo "serve: Celery worker already running"
 else
   # -B: the worker also runs the beat scheduler (the nightly risk recompute); one machine needs no more.
-  nohup .venv/bin/celery -A config worker -B --schedule var/run/celerybeat-schedule --loglevel=INFO \
-    --concurrency=2 >var/log/worker.log 2>&1 &
+  # keep-alive.sh starts it again if it dies; each task's memory is capped (IRBIS_WORKER_MAX_MEMORY_MB).
+  nohup ./scripts/keep-alive.sh .venv/bin/celery -A config worker -B --schedule var/run/celerybeat-schedule \
+    --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
   echo $! > var/run/worker.pid
-  echo "serve: Celery worker with beat started (log: var/log/worker.log)"
+  echo "serve: Celery worker with beat started, restarted if it dies (log: var/log/worker.log)"
 fi
 
 if running web; then
   echo "serve: web server already running"
 else
-  nohup .venv/bin/gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers 3 --timeout 120 \
+  # Threads, so that a phone uploading slowly over a failing link holds one thread, not a whole worker.
+  nohup .venv/bin/gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers 3 --worker-class gthread \
+    --threads 16 --timeout 120 \
     --access-logfile var/log/web-access.log >var/log/web.log 2>&1 &
   echo $! > var/run/web.pid
 fi

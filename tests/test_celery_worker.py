@@ -83,3 +83,20 @@ def test_worker_measures_a_patrol_track_queued_on_commit(real_worker, reserve_a,
         length = Patrol.objects.get(pk=patrol.pk).track_length_km
         time.sleep(0.2)
     assert length == pytest.approx(1.112, abs=0.002)
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db
+def test_healthz_is_ok_while_a_worker_answers(real_worker, client):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        body = client.get("/healthz").json()
+        if body["worker"]["ok"]:
+            break
+        time.sleep(0.2)
+    assert body == {
+        "status": "ok",
+        "database": body["database"],
+        "broker": {"ok": True, "detail": "reachable"},
+        "worker": {"ok": True, "detail": "1 answered"},
+    }

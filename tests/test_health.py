@@ -6,14 +6,17 @@ from django.test import override_settings
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_reports_database_broker_and_a_missing_worker(client):
+    # No worker runs here (tests/test_celery_worker.py checks the answer with one): background work
+    # would wait forever, so the service is not healthy.
     response = client.get("/healthz")
-    assert response.status_code == 200
+    assert response.status_code == 503
     body = response.json()
-    assert body["status"] == "ok"
+    assert body["status"] == "unavailable"
     assert body["database"]["ok"] is True
     assert body["database"]["detail"].startswith("postgis 3.")
     assert body["broker"] == {"ok": True, "detail": "reachable"}
+    assert body["worker"] == {"ok": False, "detail": "no worker answered"}
 
 
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1

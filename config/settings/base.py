@@ -140,6 +140,10 @@ LEAFLET_CONFIG = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Domain settings
+# Address space of each worker process (MB): a task past it fails with MemoryError; 0 = no cap.
+IRBIS_WORKER_MAX_MEMORY_MB = env.int("IRBIS_WORKER_MAX_MEMORY_MB", default=6144)
+# How long /healthz waits for a worker to answer its ping.
+IRBIS_HEALTH_WORKER_TIMEOUT_S = env.float("IRBIS_HEALTH_WORKER_TIMEOUT_S", default=1.0)
 # Outages (database, broker, storage) answer 503 with this Retry-After (config/errors.py).
 IRBIS_RETRY_AFTER_S = env.int("IRBIS_RETRY_AFTER_S", default=30)
 # Sign-in throttling (patrol/reserves/logins.py): failures per account / per address within the window.
