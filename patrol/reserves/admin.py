@@ -1,19 +1,35 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from patrol.reserves.admin_base import ReserveScopedAdmin
-from patrol.reserves.models import AccessPoint, LoginFailure, Membership, Post, Reserve, Team, Zone
+from patrol.reserves.admin_base import ReserveScopedAdmin, admin_reserve_ids
+from patrol.reserves.models import AccessPoint, LoginFailure, Membership, Post, Reserve, Role, Team, Zone
 from patrol.terrain.services import DEFAULT_RESOLUTION_M
 from patrol.terrain.tasks import terrain_import_task
 
 
 @admin.register(Reserve)
 class ReserveAdmin(ReserveScopedAdmin):
+    """Reserves are created and removed by platform superusers; a reserve's admins may edit it."""
+
     reserve_path = "id"
     list_display = ["name", "slug", "projected_epsg", "timezone", "sensitive_grid_degrees", "terrain"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        reserve_admin = admin_reserve_ids(request, (Role.ADMIN,))
+        allowed = reserve_admin.filter(reserve_id=obj.pk) if obj is not None else reserve_admin
+        return allowed.exists() and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -25,9 +41,33 @@ class ReserveAdmin(ReserveScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ReserveScopedAdmin):
+    """Who may do what in a reserve: changed only by that reserve's admins, and never one's own."""
+
+    admin_roles = (Role.ADMIN,)
     list_display = ["user", "reserve", "role", "sensitive_clearance"]
     list_filter = ["reserve", "role", "sensitive_clearance"]
     search_fields = ["user__username"]
+
+    def _own(self, request, obj) -> bool:
+        return obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class NotOneselfForm(form):
+            def clean_user(self):
+                user = self.cleaned_data["user"]
+                if user == request.user and not request.user.is_superuser:
+                    raise forms.ValidationError(_("You cannot change your own role or clearance."))
+                return user
+
+        return NotOneselfForm
 
 
 @admin.register(Zone)

@@ -11,9 +11,20 @@ from threats.records.selectors import camera_deployments_for_user, detections_fo
 
 @admin.register(Species)
 class SpeciesAdmin(admin.ModelAdmin):
+    """Species are shared by every reserve: staff may look them up, only platform superusers change them."""
+
     list_display = ["scientific_name", "common_name_en", "common_name_ru", "sensitive", "is_snare_target"]
     list_filter = ["sensitive", "is_snare_target"]
     search_fields = ["scientific_name", "common_name_en", "common_name_ru"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(SnareFind)
@@ -40,7 +51,7 @@ class GeneralisedLocationMixin:
     def get_queryset(self, request):
         if request.user.is_superuser:
             return self.model.objects.annotate(display_location=F("location"), location_generalised=Value(False))
-        return type(self).selector(user=request.user)
+        return self.scope(request, type(self).selector(user=request.user))
 
     @admin.display(description=_("location"))
     def shown_location(self, obj):
