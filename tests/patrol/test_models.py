@@ -99,3 +99,15 @@ def test_patrol_changes_are_kept_in_history(manager_a, reserve_a, team_a):
 
 def test_reserve_count_is_exact(reserve_a, reserve_b):
     assert Reserve.objects.count() == 2
+
+
+def test_species_are_named_in_the_users_language():
+    from django.utils import translation
+
+    from threats.records.models import Species
+
+    leopard = Species.objects.get(scientific_name="Panthera uncia")
+    with translation.override("ru"):
+        assert str(leopard) == f"{leopard.common_name_ru} (Panthera uncia)"
+    with translation.override("en"):
+        assert str(leopard) == "Snow leopard (Panthera uncia)"

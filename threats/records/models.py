@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -26,8 +27,15 @@ class Species(models.Model):
         ordering = ["scientific_name"]
         verbose_name_plural = _("species")
 
+    @property
+    def common_name(self) -> str:
+        """The name in the language of the current request (Russian names are data, not translations)."""
+        if get_language() and get_language().startswith("ru") and self.common_name_ru:
+            return self.common_name_ru
+        return self.common_name_en
+
     def __str__(self) -> str:
-        return f"{self.common_name_en} ({self.scientific_name})"
+        return f"{self.common_name} ({self.scientific_name})"
 
 
 class FieldRecord(models.Model):
