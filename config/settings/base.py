@@ -141,6 +141,9 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Domain settings
 IRBIS_SENSITIVE_GRID_DEGREES = env.float("IRBIS_SENSITIVE_GRID_DEGREES", default=0.1)
+# Patrol asks the risk model (threats builds on patrol) through these two names (patrol/reserves/risk.py).
+IRBIS_RISK_SURFACE = "threats.risk.surface.current_risk_surface"
+IRBIS_RISK_RECOMPUTE = "threats.risk.compute.risk_recompute_schedule"
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,6 @@ from django.urls import path
 from patrol.reserves import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reserve/switch/", views.reserve_switch, name="reserve-switch"),
