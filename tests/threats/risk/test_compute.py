@@ -27,7 +27,7 @@ from tests.conftest import member
 from tests.patrol.factories import ReserveFactory, TeamFactory
 from tests.threats.fieldsync.factories import batch, device_client, snare_item
 from threats.interchange import demo
-from threats.interchange.demo_seed import geotiff_bytes, private_dir, to_wgs84
+from threats.interchange.demo_seed import demo_geotiff_bytes, private_dir, to_wgs84
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.services import detection_create, incident_create, snare_find_create
 from threats.risk import compute as risk_compute
@@ -57,7 +57,7 @@ def seed_world(slug: str, tmp_path, *, size_m: float = 8000.0, cell_m: float = 1
     reserve = ReserveFactory(slug=slug, name=f"Reserve {slug}", projected_epsg=demo.DEMO_EPSG,
                              boundary=MultiPolygon(square, srid=4326))  # fmt: skip
     dem = tmp_path / f"{slug}-dem.tif"
-    dem.write_bytes(geotiff_bytes(world.elevation, world.origin, world.cell_m, demo.DEMO_EPSG))
+    dem.write_bytes(demo_geotiff_bytes(world, world.elevation))
     terrain_import(reserve=reserve, path=dem, resolution_m=cell_m)
     point = lambda ll: Point(float(ll[0]), float(ll[1]), srid=4326)  # noqa: E731
     access_ll = to_wgs84(np.array([(a[2], a[3]) for a in world.access_points]))
@@ -553,7 +553,7 @@ def test_backtest_risk_scores_model_baseline_and_the_demo_truth(tmp_path, privat
     truth = private_dir("reserve-a")
     truth.mkdir(parents=True)
     for name, layer in (("snare_intensity", world.truth_intensity), ("leopard_presence", world.leopard_presence)):
-        (truth / f"{name}.tif").write_bytes(geotiff_bytes(layer, world.origin, world.cell_m, demo.DEMO_EPSG))
+        (truth / f"{name}.tif").write_bytes(demo_geotiff_bytes(world, layer))
     out = io.StringIO()
     call_command("backtest_risk", "--reserve", "reserve-a", "--train-until", "2026-08-01", "--test-until",
                  "2026-11-01", stdout=out)  # fmt: skip
