@@ -16,6 +16,7 @@ from patrol.reserves.models import Reserve
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.raster_io import METRES_PER_DEGREE_NS
 from patrol.terrain.web_map import png_bytes, to_web_mercator
+from threats.records.selectors import sensitive_grid_degrees
 from threats.risk.models import RiskRun, risk_layer_folder
 
 RAMPS = {
@@ -78,7 +79,7 @@ def generalise_layer(data: np.ndarray, block_cells: int) -> np.ndarray:
 
 def sensitive_block_cells(reserve: Reserve, terrain: TerrainGrid) -> int:
     """How many cells one sensitive-grid step (degrees of latitude) spans on the terrain grid."""
-    return max(1, int(round(reserve.sensitive_grid_degrees * METRES_PER_DEGREE_NS / terrain.resolution_m)))
+    return max(1, int(round(sensitive_grid_degrees(reserve) * METRES_PER_DEGREE_NS / terrain.resolution_m)))
 
 
 def overlay_path(run: RiskRun, layer: str, generalised: bool = False) -> str:
