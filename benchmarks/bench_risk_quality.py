@@ -1,7 +1,7 @@
 """Does the snare-risk map predict? Scored against the demo reserve's hidden truth and in backtests.
 
 For each demo seed (patrol.demo.generate, 12 months, 50 m grid; the model reads only what a real
-reserve records, see threats.risk_eval.risk_inputs_from_demo):
+reserve records, see threats.interchange.demo_inputs.risk_inputs_from_demo):
 
 1. Truth: PAI at 10 % of area of the hidden truth itself (the best possible), of the snares layer
    fitted on all 12 months, and of the naive baseline (kernel density of the same finds; the best
@@ -29,6 +29,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 
 from threats.interchange import demo
+from threats.interchange.demo_inputs import demo_access_xy, risk_inputs_from_demo
 from threats.risk import data as risk_data
 from threats.risk import evaluation as risk_evaluation
 from threats.risk import features as risk_features
@@ -51,8 +52,7 @@ def demo_valley_of_reach(reserve, features) -> dict[int, str]:
     names = {}
     for _, _, data in features.valleys.edges(data=True):
         rows, cols = np.array(data["cells"]).T
-        x = reserve.origin[0] + (cols + 0.5) * reserve.cell_m
-        y = reserve.origin[1] - (rows + 0.5) * reserve.cell_m
+        x, y = reserve.grid.xy_of(rows, cols)
         distance, nearest = tree.query(np.column_stack([x, y]))
         near = owner[nearest][distance < 500.0]
         label = max(set(near), key=list(near).count) if len(near) else "-"
@@ -145,7 +145,7 @@ def sensitivity(reserve, inputs) -> None:
         features = risk_features.build_terrain_features(
             reserve.elevation,
             grid=inputs.grid,
-            access_xy=risk_evaluation.demo_access_xy(reserve),
+            access_xy=demo_access_xy(reserve),
             valley_min_catchment_km2=km2,
         )
         variants = SENSITIVITY.items() if km2 == 25.0 else [("default", {})]
@@ -164,9 +164,9 @@ def main() -> None:
     for seed in args.seeds:
         started = time.perf_counter()
         reserve = demo.generate(seed=seed, end=DEMO_END)
-        inputs = risk_evaluation.risk_inputs_from_demo(reserve)
+        inputs = risk_inputs_from_demo(reserve)
         features = risk_features.build_terrain_features(
-            reserve.elevation, grid=inputs.grid, access_xy=risk_evaluation.demo_access_xy(reserve)
+            reserve.elevation, grid=inputs.grid, access_xy=demo_access_xy(reserve)
         )
         terrain_s = time.perf_counter() - started
         t0 = time.perf_counter()

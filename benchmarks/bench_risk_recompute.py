@@ -25,9 +25,9 @@ from _common import peak_rss_mb
 from scipy import ndimage
 
 from threats.interchange import demo
+from threats.interchange.demo_inputs import demo_access_xy, risk_inputs_from_demo
 from threats.risk import data as risk_data
 from threats.risk import effort as risk_effort
-from threats.risk import evaluation as risk_evaluation
 from threats.risk import features as risk_features
 from threats.risk import model as risk_model
 
@@ -36,7 +36,7 @@ SIZE_M = 25_500.0  # 510 x 510 cells of 50 m
 
 def synthetic_inputs(n_tracks: int, n_finds: int, seed: int = 7):
     reserve = demo.generate(seed=seed, end=datetime(2025, 1, 1, tzinfo=UTC), size_m=SIZE_M)
-    base = risk_evaluation.risk_inputs_from_demo(reserve)
+    base = risk_inputs_from_demo(reserve)
     rng = np.random.default_rng(seed)
     year = base.end - base.start
     tracks = []
@@ -109,7 +109,7 @@ def main() -> None:
 
     t1 = time.perf_counter()
     features = risk_features.build_terrain_features(
-        reserve.elevation, grid=inputs.grid, access_xy=risk_evaluation.demo_access_xy(reserve)
+        reserve.elevation, grid=inputs.grid, access_xy=demo_access_xy(reserve)
     )
     t2 = time.perf_counter()
     effort = risk_effort.patrol_effort(

@@ -151,6 +151,9 @@ IRBIS_LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ACC
 IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS", default=50)
 IRBIS_LOGIN_WINDOW_S = env.int("IRBIS_LOGIN_WINDOW_S", default=900)
 IRBIS_SENSITIVE_GRID_DEGREES = env.float("IRBIS_SENSITIVE_GRID_DEGREES", default=0.1)
+# Patrol asks the risk model (threats builds on patrol) through these two names (patrol/reserves/risk.py).
+IRBIS_RISK_SURFACE = "threats.risk.surface.current_risk_surface"
+IRBIS_RISK_RECOMPUTE = "threats.risk.compute.risk_recompute_schedule"
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from patrol.patrols.models import Patrol
 from patrol.patrols.services import patrol_update
 from patrol.patrols.tracks import _queue_track_measure
+from patrol.reserves.risk import risk_recompute_after_new_data
 from patrol.reserves.selectors import User
 
 # GPS units without a fix write dummy dates (1901, 1970, 1999 rollover...): such times are not used.
@@ -100,9 +101,7 @@ def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | 
     With an actor (the manager's upload) the role rules of patrol_update apply; commands pass None.
     """
     parsed = gpx_parse(content)
-    from threats.risk.compute import risk_recompute_schedule  # threats builds on patrol: imported late
-
-    risk_recompute_schedule(patrol.reserve_id)  # a new track is new effort: one debounced risk recompute
+    risk_recompute_after_new_data(patrol.reserve_id)  # a new track is new effort: one debounced risk recompute
     data: dict[str, Any] = {"track": parsed.track}
     if parsed.start is not None:
         data["actual_start"] = parsed.start

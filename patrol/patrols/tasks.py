@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from patrol.patrols.tracks import patrol_track_measure
+from patrol.patrols.measure import patrol_track_measure
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

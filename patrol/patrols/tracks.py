@@ -1,38 +1,13 @@
-"""Patrol tracks: measuring them in the reserve's metric CRS and rebuilding them from the phone's fixes."""
+"""Patrol tracks rebuilt from the phone's fixes; measuring them is queued (patrol.patrols.measure)."""
 
 from django.db import connection, transaction
-from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 
 from patrol.patrols.models import Patrol, TrackPoint
-from patrol.reserves.models import Reserve
+from patrol.patrols.tasks import patrol_track_measure_task
 
 
 def _queue_track_measure(patrol: Patrol) -> None:
-    from patrol.patrols.tasks import patrol_track_measure_task
-
     transaction.on_commit(lambda: patrol_track_measure_task.delay(patrol.pk))
-
-
-def _track_length_km(epsg: int) -> Func:
-    in_metres = Func(Func(F("track"), Value(epsg), function="ST_Transform"), function="ST_Length")
-    return ExpressionWrapper(in_metres / 1000.0, output_field=FloatField())
-
-
-def patrol_track_lengths_update(*, reserve: Reserve) -> int:
-    """Measure every track of the reserve in its projected CRS, in one statement."""
-    return Patrol.objects.filter(reserve=reserve, track__isnull=False).update(
-        track_length_km=_track_length_km(reserve.projected_epsg)
-    )
-
-
-def patrol_track_measure(*, patrol_id: int) -> float | None:
-    """Store the track's length in km, measured in the reserve's projected CRS. Safe to run twice."""
-    patrol = Patrol.objects.select_related("reserve").filter(pk=patrol_id).first()
-    if patrol is None or patrol.track is None:
-        return None
-    Patrol.objects.filter(pk=patrol_id).update(track_length_km=_track_length_km(patrol.reserve.projected_epsg))
-    patrol.refresh_from_db(fields=["track_length_km"])
-    return patrol.track_length_km
 
 
 def patrol_track_rebuild(*, patrol: Patrol) -> None:

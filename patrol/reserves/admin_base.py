@@ -54,6 +54,8 @@ class ReserveScopedAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
         return self.scope(request, super().get_queryset(request))
 
     def _may_use(self, request) -> bool:
+        if not request.user.is_authenticated:
+            return False
         return request.user.is_superuser or self.reserve_ids(request).exists()
 
     def has_module_permission(self, request):

@@ -1,29 +1,11 @@
-"""The manager web shell: overview and reserve switcher. Later pages hang off the same base template."""
+"""The manager web shell: the reserve switcher (the overview page is threats.records.views.home)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from patrol.patrols.selectors import upcoming_patrols
-from patrol.reserves.context_processors import current_reserve
-from patrol.reserves.models import Role
-from patrol.reserves.selectors import reserve_get_for_user, role_get
-from threats.records.selectors import reserve_summary
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    context: dict = {}
-    reserve = current_reserve(request).get("current_reserve")
-    if reserve is not None:
-        role = role_get(user=request.user, reserve=reserve)
-        context = {
-            "summary": reserve_summary(user=request.user, reserve=reserve),
-            "upcoming": upcoming_patrols(user=request.user, reserve=reserve),
-            "role_label": Role(role).label if role else "",
-        }
-    return render(request, "patrol/home.html", context)
+from patrol.reserves.selectors import reserve_get_for_user
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Turn a planned RouteResult into GeoJSON (EPSG:4326), GPX and KML.
 
-Needs the grid the route was planned on (geotransform + EPSG code) to place cell centres.
+Needs the grid the route was planned on (a patrol.terrain.grid.Grid + EPSG code) to place cell centres.
 No database or web imports.
 """
 
@@ -13,24 +13,24 @@ import numpy as np
 from shapely.geometry import LineString
 
 from patrol.routing.planner import RouteResult
+from patrol.terrain.grid import Grid
 from patrol.terrain.raster_io import transform_points
 
 WGS84 = 4326
 
 
-def cell_centres(cells: np.ndarray, geotransform: tuple[float, ...]) -> np.ndarray:
+def cell_centres(cells: np.ndarray, grid: Grid) -> np.ndarray:
     """(n, 2) x, y of (row, col) cell centres in the grid's CRS."""
     cells = np.asarray(cells, dtype=np.float64).reshape(-1, 2)
-    x0, pw, _, y0, _, ph = geotransform
-    return np.column_stack([x0 + (cells[:, 1] + 0.5) * pw, y0 + (cells[:, 0] + 0.5) * ph])
+    return np.column_stack(grid.xy_of(cells[:, 0], cells[:, 1]))
 
 
-def route_lonlat(result: RouteResult, *, geotransform: tuple[float, ...], srid: int) -> np.ndarray:
-    return transform_points(cell_centres(result.cells, geotransform), from_srid=srid, to_srid=WGS84)
+def route_lonlat(result: RouteResult, *, grid: Grid, srid: int) -> np.ndarray:
+    return transform_points(cell_centres(result.cells, grid), from_srid=srid, to_srid=WGS84)
 
 
-def _simplified_lonlat(result, geotransform, srid, tolerance_m, is_geographic) -> list[list[float]]:
-    xy = cell_centres(result.cells, geotransform)
+def _simplified_lonlat(result, grid, srid, tolerance_m, is_geographic) -> list[list[float]]:
+    xy = cell_centres(result.cells, grid)
     if len(xy) < 2:
         return transform_points(xy, from_srid=srid, to_srid=WGS84).tolist()
     # Douglas-Peucker in the grid CRS; for lon/lat grids convert the tolerance to degrees.
@@ -58,7 +58,7 @@ def route_properties(result: RouteResult) -> dict:
 def route_feature(
     result: RouteResult,
     *,
-    geotransform: tuple[float, ...],
+    grid: Grid,
     srid: int,
     is_geographic: bool = False,
     simplify_tolerance_m: float = 25.0,
@@ -66,11 +66,11 @@ def route_feature(
 ) -> dict:
     """GeoJSON Feature: the full path as a LineString in EPSG:4326, the route figures and a
     simplified line (``properties.simplified``) for light map display."""
-    lonlat = route_lonlat(result, geotransform=geotransform, srid=srid)
+    lonlat = route_lonlat(result, grid=grid, srid=srid)
     properties = route_properties(result)
     properties["simplified"] = {
         "type": "LineString",
-        "coordinates": _simplified_lonlat(result, geotransform, srid, simplify_tolerance_m, is_geographic),
+        "coordinates": _simplified_lonlat(result, grid, srid, simplify_tolerance_m, is_geographic),
     }
     properties.update(extra_properties or {})
     return {
@@ -81,12 +81,12 @@ def route_feature(
 
 
 def route_feature_collection(
-    result: RouteResult, *, geotransform: tuple[float, ...], srid: int, is_geographic: bool = False,
+    result: RouteResult, *, grid: Grid, srid: int, is_geographic: bool = False,
     simplify_tolerance_m: float = 25.0,
 ) -> dict:  # fmt: skip
     """FeatureCollection: full route, simplified route and one Point per hotspot waypoint."""
     full = route_feature(
-        result, geotransform=geotransform, srid=srid, is_geographic=is_geographic,
+        result, grid=grid, srid=srid, is_geographic=is_geographic,
         simplify_tolerance_m=simplify_tolerance_m,
     )  # fmt: skip
     simplified = full["properties"].pop("simplified")
@@ -94,7 +94,7 @@ def route_feature_collection(
         {**full, "properties": {**full["properties"], "kind": "route"}},
         {"type": "Feature", "geometry": simplified, "properties": {"kind": "route_simplified"}},
     ]
-    points = transform_points(cell_centres(result.waypoints, geotransform), from_srid=srid, to_srid=WGS84)
+    points = transform_points(cell_centres(result.waypoints, grid), from_srid=srid, to_srid=WGS84)
     for k, ((row, col), (lon, lat)) in enumerate(zip(result.waypoints.tolist(), points.tolist(), strict=True)):
         features.append(
             {
@@ -107,9 +107,9 @@ def route_feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def route_gpx(result: RouteResult, *, geotransform: tuple[float, ...], srid: int, name: str = "Patrol route") -> str:
+def route_gpx(result: RouteResult, *, grid: Grid, srid: int, name: str = "Patrol route") -> str:
     """GPX 1.1 with one track (with elevations) and the hotspot waypoints."""
-    lonlat = route_lonlat(result, geotransform=geotransform, srid=srid)
+    lonlat = route_lonlat(result, grid=grid, srid=srid)
     gpx = gpxpy.gpx.GPX()
     track = gpxpy.gpx.GPXTrack(name=name)
     segment = gpxpy.gpx.GPXTrackSegment()
@@ -117,18 +117,18 @@ def route_gpx(result: RouteResult, *, geotransform: tuple[float, ...], srid: int
         segment.points.append(gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon, elevation=z))
     track.segments.append(segment)
     gpx.tracks.append(track)
-    points = transform_points(cell_centres(result.waypoints, geotransform), from_srid=srid, to_srid=WGS84)
+    points = transform_points(cell_centres(result.waypoints, grid), from_srid=srid, to_srid=WGS84)
     for k, (lon, lat) in enumerate(points.tolist()):
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(latitude=lat, longitude=lon, name=f"Hotspot {k + 1}"))
     return gpx.to_xml(version="1.1")
 
 
-def route_kml(result: RouteResult, *, geotransform: tuple[float, ...], srid: int, name: str = "Patrol route") -> str:
+def route_kml(result: RouteResult, *, grid: Grid, srid: int, name: str = "Patrol route") -> str:
     """KML 2.2 document: the route LineString (absolute elevations) and hotspot Placemarks."""
-    lonlat = route_lonlat(result, geotransform=geotransform, srid=srid)
+    lonlat = route_lonlat(result, grid=grid, srid=srid)
     z = result.elevation_profile[:, 1]
     coords = " ".join(f"{lon:.7f},{lat:.7f},{h:.1f}" for (lon, lat), h in zip(lonlat.tolist(), z.tolist(), strict=True))
-    points = transform_points(cell_centres(result.waypoints, geotransform), from_srid=srid, to_srid=WGS84)
+    points = transform_points(cell_centres(result.waypoints, grid), from_srid=srid, to_srid=WGS84)
     marks = "".join(
         f"<Placemark><name>Hotspot {k + 1}</name>"
         f"<Point><coordinates>{lon:.7f},{lat:.7f}</coordinates></Point></Placemark>"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from patrol.routing.services import route_plan_compute
+from patrol.routing.compute import route_plan_compute
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)

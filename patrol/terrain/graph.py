@@ -18,6 +18,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from patrol.terrain.grid import Grid
+
 # Speed relative to walking, applied on top of Tobler's function. Deliberately conservative
 # cross-country figures (no roads in the graph): ski touring gains on descents and loses on
 # climbs, about a quarter faster overall; a horse at a walk over broken ground 1.5x; a 4x4 or
@@ -336,14 +338,14 @@ def valley_network(
     dx_m: float | np.ndarray,
     dy_m: float,
     min_catchment_cells: int = 200,
-    geotransform: tuple[float, ...] | None = None,
+    grid: Grid | None = None,
 ) -> ValleyLayers:
     """Stream reaches from D8 flow accumulation as a directed NetworkX graph.
 
     Nodes are reach ends (channel heads, confluences, outlets), keyed by flat cell index with
     ``row``/``col``/``kind``. Each edge (upstream end -> downstream end) is one reach with
     ``reach_id`` (int), ``name`` ("V001"...), ``cells`` (list of (row, col), upstream first),
-    ``coords`` (cell centres in the grid's CRS when ``geotransform`` is given), ``length_m``
+    ``coords`` (cell centres in the grid's CRS when ``grid`` is given), ``length_m``
     and ``catchment_cells`` at its downstream end. Rank risk per valley by ``reach_id``.
     """
     z = np.asarray(elevation, dtype=np.float64)
@@ -392,9 +394,9 @@ def valley_network(
         for (r0, c0), (r1, c1) in zip(rc[:-1], rc[1:], strict=True):
             length += float(horizontal_distance_m(dx_rows, dy_m, np.array([r0]), r1 - r0, c1 - c0)[0])
         coords = None
-        if geotransform is not None:
-            x0, pw, _, y0, _, ph = geotransform
-            coords = [(x0 + (c + 0.5) * pw, y0 + (r + 0.5) * ph) for r, c in rc]
+        if grid is not None:
+            xs, ys = grid.xy_of(np.array([r for r, _c in rc]), np.array([c for _r, c in rc]))
+            coords = list(zip(xs.tolist(), ys.tolist(), strict=True))
         for node in (start, end):
             r, c = divmod(node, cols)
             graph.add_node(node, row=r, col=c, kind=kind_of(node) if node != end or rcv[end] >= 0 else "outlet")

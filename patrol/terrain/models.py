@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patrol.reserves.geo import WGS84
 from patrol.reserves.models import Reserve
+from patrol.terrain.grid import Grid
 
 
 class TerrainGrid(models.Model):
@@ -40,6 +41,10 @@ class TerrainGrid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reserve}: {self.width} x {self.height} cells of {self.resolution_m:g} m"
+
+    @property
+    def grid(self) -> Grid:
+        return Grid.from_geotransform(self.geotransform, (self.height, self.width))
 
 
 class ValleyReach(models.Model):

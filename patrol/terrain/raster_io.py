@@ -10,10 +10,14 @@ from __future__ import annotations
 import math
 import os
 import struct
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.contrib.gis.gdal import CoordTransform, GDALException, GDALRaster, OGRGeometry, SpatialReference
+
+from patrol.terrain.grid import Grid
 
 DEFAULT_RESOLUTION_M = 50.0
 
@@ -35,7 +39,7 @@ class Raster:
     """A single-band raster on a north-up grid.
 
     ``geotransform`` is GDAL's (origin_x, pixel_w, 0, origin_y, 0, pixel_h) with pixel_h < 0;
-    cell (row, col) has its centre at origin + (col + 0.5, row + 0.5) * pixel size.
+    ``grid`` answers every question about cells and coordinates (patrol.terrain.grid).
     """
 
     data: np.ndarray  # float64, NaN = nodata
@@ -48,21 +52,13 @@ class Raster:
     def shape(self) -> tuple[int, int]:
         return self.data.shape
 
-    def cell_centre(self, row: int, col: int) -> tuple[float, float]:
-        x0, pw, _, y0, _, ph = self.geotransform
-        return (x0 + (col + 0.5) * pw, y0 + (row + 0.5) * ph)
-
-    def cell_at(self, x: float, y: float) -> tuple[int, int]:
-        """(row, col) of the cell containing (x, y); may lie outside the grid (caller checks)."""
-        x0, pw, _, y0, _, ph = self.geotransform
-        return (math.floor((y - y0) / ph), math.floor((x - x0) / pw))
-
-    def contains_cell(self, row: int, col: int) -> bool:
-        return 0 <= row < self.shape[0] and 0 <= col < self.shape[1]
+    @property
+    def grid(self) -> Grid:
+        return Grid.from_geotransform(self.geotransform, self.shape)
 
     def cell_sizes_m(self) -> tuple[np.ndarray, float]:
         """(east-west metres per cell for each row, north-south metres per cell)."""
-        return cell_sizes_m(self.geotransform, self.shape, is_geographic=self.is_geographic)
+        return cell_sizes_m(self.grid, is_geographic=self.is_geographic)
 
     def same_grid_as(self, other: Raster) -> bool:
         return (
@@ -74,21 +70,18 @@ class Raster:
         )
 
 
-def cell_sizes_m(
-    geotransform: tuple[float, ...], shape: tuple[int, int], *, is_geographic: bool
-) -> tuple[np.ndarray, float]:
+def cell_sizes_m(grid: Grid, *, is_geographic: bool) -> tuple[np.ndarray, float]:
     """Cell size in metres: an east-west size per row and one north-south size.
 
     Geographic grids: 111,320 * cos(latitude of the row centre) m per degree east-west and
     110,574 m per degree north-south (the project's agreed approximation).
     """
-    rows = shape[0]
-    _, pw, _, y0, _, ph = geotransform
+    rows = grid.shape[0]
     if not is_geographic:
-        return np.full(rows, abs(pw), dtype=np.float64), float(abs(ph))
-    latitudes = y0 + (np.arange(rows) + 0.5) * ph
-    dx = METRES_PER_DEGREE_EW_AT_EQUATOR * np.cos(np.radians(latitudes)) * abs(pw)
-    return dx.astype(np.float64), float(METRES_PER_DEGREE_NS * abs(ph))
+        return np.full(rows, grid.dx, dtype=np.float64), float(grid.dy)
+    _, latitudes = grid.xy_of(np.arange(rows), 0)
+    dx = METRES_PER_DEGREE_EW_AT_EQUATOR * np.cos(np.radians(latitudes)) * grid.dx
+    return dx.astype(np.float64), float(METRES_PER_DEGREE_NS * grid.dy)
 
 
 def _open(path: str | os.PathLike) -> GDALRaster:
@@ -162,17 +155,16 @@ def read_dem(
 
 
 def _to_gdal(raster: Raster, *, name: str = "", driver: str = "MEM") -> GDALRaster:
-    x0, pw, _, y0, _, ph = raster.geotransform
-    rows, cols = raster.shape
+    grid = raster.grid
     return GDALRaster(
         {
             "driver": driver,
             "name": name,
-            "width": cols,
-            "height": rows,
+            "width": grid.shape[1],
+            "height": grid.shape[0],
             "srid": raster.srid,
-            "origin": [x0, y0],
-            "scale": [pw, ph],
+            "origin": [grid.x0, grid.y0],
+            "scale": [grid.dx, -grid.dy],
             "skew": [0.0, 0.0],
             "datatype": _GDT_FLOAT64,
             "bands": [{"data": raster.data, "nodata_value": float("nan")}],
@@ -188,9 +180,9 @@ def warp_raster(raster: Raster, *, target_srid: int, resolution_m: float, resamp
     target_srs = SpatialReference(target_srid)
     if target_srs.geographic:
         raise RasterError(f"EPSG:{target_srid} is geographic; planning needs a projected CRS in metres")
-    x0, pw, _, y0, _, ph = raster.geotransform
-    rows, cols = raster.shape
-    x1, y1 = x0 + cols * pw, y0 + rows * ph
+    grid = raster.grid
+    x0, y0 = grid.x0, grid.y0
+    x1, y1 = x0 + grid.shape[1] * grid.dx, y0 - grid.shape[0] * grid.dy
     # Densified outline, so curved edges after reprojection are inside the envelope.
     steps = 32
     ring = (
@@ -261,23 +253,36 @@ def transform_points(points: np.ndarray, *, from_srid: int, to_srid: int) -> np.
     )
 
 
-def write_geotiff(
-    path: str | os.PathLike,
-    data: np.ndarray,
-    *,
-    geotransform: tuple[float, ...],
-    srid: int,
-    nodata: float | None = float("nan"),
-    dtype: str = "float32",
-) -> None:
-    """Write a single-band, deflate-compressed GeoTIFF. NaN cells are written as ``nodata``.
+def lonlat_to_xy(grid_srid: int, lon: float, lat: float) -> tuple[float, float]:
+    x, y = transform_points(np.array([[lon, lat]]), from_srid=4326, to_srid=grid_srid)[0]
+    return float(x), float(y)
 
-    ``dtype="int32"`` writes labels (e.g. valley reach IDs); there nodata must be a number or None.
+
+def lonlat_to_cell(grid: Grid, grid_srid: int, lon: float, lat: float) -> tuple[int, int]:
+    """(row, col) of the grid's cell containing lon/lat; may lie outside the grid (`grid.contains`)."""
+    return grid.cell_of(*lonlat_to_xy(grid_srid, lon, lat))
+
+
+def cell_to_lonlat(grid: Grid, grid_srid: int, row: int, col: int) -> tuple[float, float]:
+    """lon/lat of the cell's centre."""
+    x, y = grid.xy_of(row, col)
+    lon, lat = transform_points(np.array([[x, y]]), from_srid=grid_srid, to_srid=4326)[0]
+    return float(lon), float(lat)
+
+
+def geotiff_bytes(
+    data: np.ndarray, *, grid: Grid, srid: int, nodata: float | None = float("nan"), dtype: str = "float32"
+) -> bytes:
+    """A single-band, deflate-compressed GeoTIFF of ``data`` on ``grid``: the one GeoTIFF writer.
+
+    NaN cells are written as ``nodata``. ``dtype="int32"`` writes labels (e.g. valley reach IDs);
+    there nodata must be a number or None. GDAL's GTiff driver writes to a file: a temporary one.
     """
-    path = os.fspath(path)
     array = np.asarray(data)
     if array.ndim != 2 or array.size == 0:
-        raise RasterError(f"{path}: need a non-empty 2-D array, got shape {array.shape}")
+        raise RasterError(f"need a non-empty 2-D array, got shape {array.shape}")
+    if array.shape != grid.shape:
+        raise RasterError(f"array of shape {array.shape} on a grid of shape {grid.shape}")
     datatype = {"float32": _GDT_FLOAT32, "float64": _GDT_FLOAT64, "int32": _GDT_INT32}[dtype]
     if dtype == "int32" and nodata is not None and math.isnan(nodata):
         nodata = None
@@ -287,21 +292,43 @@ def write_geotiff(
     band = {"data": array}
     if nodata is not None:
         band["nodata_value"] = nodata
-    x0, pw, _, y0, _, ph = geotransform
-    target = GDALRaster(
-        {
-            "driver": "GTiff",
-            "name": path,
-            "width": array.shape[1],
-            "height": array.shape[0],
-            "srid": srid,
-            "origin": [x0, y0],
-            "scale": [pw, ph],
-            "skew": [0.0, 0.0],
-            "datatype": datatype,
-            "bands": [band],
-            "papsz_options": {"compress": "deflate"},
-        }
-    )
-    target._flush()  # GDALRaster has no public flush; data reaches disk when closed or flushed.
-    del target
+    handle, path = tempfile.mkstemp(suffix=".tif")
+    os.close(handle)
+    try:
+        target = GDALRaster(
+            {
+                "driver": "GTiff",
+                "name": path,
+                "width": grid.shape[1],
+                "height": grid.shape[0],
+                "srid": srid,
+                "origin": [grid.x0, grid.y0],
+                "scale": [grid.dx, -grid.dy],
+                "skew": [0.0, 0.0],
+                "datatype": datatype,
+                "bands": [band],
+                "papsz_options": {"compress": "deflate"},
+            }
+        )
+        target._flush()  # GDALRaster has no public flush; data reaches disk when closed or flushed.
+        del target
+        return Path(path).read_bytes()
+    finally:
+        os.unlink(path)
+
+
+def write_geotiff(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    *,
+    geotransform: tuple[float, ...],
+    srid: int,
+    nodata: float | None = float("nan"),
+    dtype: str = "float32",
+) -> None:
+    """`geotiff_bytes` written to ``path``."""
+    array = np.asarray(data)
+    if array.ndim != 2 or array.size == 0:
+        raise RasterError(f"{os.fspath(path)}: need a non-empty 2-D array, got shape {array.shape}")
+    grid = Grid.from_geotransform(geotransform, array.shape)
+    Path(path).write_bytes(geotiff_bytes(array, grid=grid, srid=srid, nodata=nodata, dtype=dtype))

@@ -7,7 +7,6 @@ out); this module moves data between them and the database.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,16 @@ from patrol.reserves.models import Reserve, Zone
 from patrol.reserves.selectors import User
 from patrol.terrain.graph import hillshade, slope_degrees, valley_network
 from patrol.terrain.models import TerrainGrid, ValleyReach
-from patrol.terrain.raster_io import Raster, RasterError, read_dem, read_raster, transform_points, write_geotiff
+from patrol.terrain.raster_io import (
+    Raster,
+    RasterError,
+    geotiff_bytes,
+    lonlat_to_cell,
+    read_dem,
+    read_raster,
+    transform_points,
+)
+from patrol.terrain.web_map import hillshade_render
 
 DEFAULT_RESOLUTION_M = 50.0
 
@@ -33,16 +41,6 @@ VALLEY_REACH_DISTANCE_M = 500.0  # cells this close to a reach's floor count tow
 
 
 MIN_CATCHMENT_KM2 = 5.0
-
-
-def _geotiff_bytes(data: np.ndarray, raster: Raster, dtype: str = "float32") -> bytes:
-    handle, path = tempfile.mkstemp(suffix=".tif")
-    os.close(handle)
-    try:
-        write_geotiff(path, data, geotransform=raster.geotransform, srid=raster.srid, dtype=dtype)
-        return Path(path).read_bytes()
-    finally:
-        os.unlink(path)
 
 
 def _reach_labels(shape: tuple[int, int], reaches: list[tuple[int, list]], resolution_m: float) -> np.ndarray:
@@ -82,7 +80,7 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
     shade = hillshade(dem.data, dx_m=dx, dy_m=dy)
     min_cells = max(int(MIN_CATCHMENT_KM2 * 1e6 / (resolution_m * resolution_m)), 4)
     valleys = valley_network(np.nan_to_num(dem.data, nan=float(np.nanmin(dem.data))), dx_m=dx, dy_m=dy,
-                             min_catchment_cells=min_cells, geotransform=dem.geotransform)  # fmt: skip
+                             min_catchment_cells=min_cells, grid=dem.grid)  # fmt: skip
     reach_edges = [data for _, _, data in valleys.network.edges(data=True) if len(data["cells"]) >= 2]
     labels = _reach_labels(dem.shape, [(e["reach_id"], e["cells"]) for e in reach_edges], resolution_m)
 
@@ -93,15 +91,18 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
         geotransform=list(dem.geotransform), width=dem.shape[1], height=dem.shape[0],
         elevation_min_m=float(np.nanmin(dem.data)), elevation_max_m=float(np.nanmax(dem.data)),
     )  # fmt: skip
-    grid.elevation.save(f"{stem}-elevation.tif", ContentFile(_geotiff_bytes(dem.data, dem)), save=False)
-    grid.slope.save(f"{stem}-slope.tif", ContentFile(_geotiff_bytes(slope, dem)), save=False)
-    grid.hillshade.save(f"{stem}-hillshade.tif", ContentFile(_geotiff_bytes(shade, dem)), save=False)
-    grid.flow_accumulation.save(f"{stem}-accumulation.tif", ContentFile(_geotiff_bytes(valleys.accumulation, dem)),
-                                save=False)  # fmt: skip
-    grid.reach_labels.save(f"{stem}-reaches.tif", ContentFile(_geotiff_bytes(labels, dem, dtype="int32")),
-                           save=False)  # fmt: skip
+
+    def tif(data: np.ndarray, dtype: str = "float32") -> ContentFile:
+        return ContentFile(geotiff_bytes(data, grid=dem.grid, srid=dem.srid, dtype=dtype))
+
+    grid.elevation.save(f"{stem}-elevation.tif", tif(dem.data), save=False)
+    grid.slope.save(f"{stem}-slope.tif", tif(slope), save=False)
+    grid.hillshade.save(f"{stem}-hillshade.tif", tif(shade), save=False)
+    grid.flow_accumulation.save(f"{stem}-accumulation.tif", tif(valleys.accumulation), save=False)
+    grid.reach_labels.save(f"{stem}-reaches.tif", tif(labels, dtype="int32"), save=False)
     grid.full_clean()
     grid.save()
+    hillshade_render(grid)  # the maps' basemap, drawn now so that a GET only reads it
 
     ValleyReach.objects.filter(reserve=reserve).delete()
     cell_km2 = resolution_m * resolution_m / 1e6
@@ -119,9 +120,7 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
 
 def _check_overlap(reserve: Reserve, dem: Raster, name: str) -> None:
     boundary = reserve.boundary.transform(dem.srid, clone=True)
-    x0, dx, _skew_x, y0, _skew_y, dy = dem.geotransform
-    x1, y1 = x0 + dx * dem.shape[1], y0 + dy * dem.shape[0]
-    dem_box = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    dem_box = shapely.box(*dem.grid.bounds)
     if not dem_box.intersects(shapely.from_wkb(bytes(boundary.wkb))):
         raise ValidationError({"dem": [_("%(name)s does not overlap the reserve %(reserve)s.")
                                        % {"name": name, "reserve": reserve.name}]})  # fmt: skip
@@ -132,25 +131,19 @@ def grid_raster(grid: TerrainGrid, layer: str = "elevation") -> Raster:
 
 
 def grid_cell_of(grid: TerrainGrid, lon: float, lat: float) -> tuple[int, int]:
-    x, y = transform_points(np.array([[lon, lat]]), from_srid=4326, to_srid=grid.srid)[0]
-    x0, dx, _skew_x, y0, _skew_y, dy = grid.geotransform
-    return int(np.floor((y - y0) / dy)), int(np.floor((x - x0) / dx))
+    return lonlat_to_cell(grid.grid, grid.srid, lon, lat)
 
 
-def cell_centres_xy(grid: TerrainGrid) -> tuple[np.ndarray, np.ndarray]:
-    x0, dx, _skew_x, y0, _skew_y, dy = grid.geotransform
-    cols, rows = np.meshgrid(np.arange(grid.width), np.arange(grid.height))
-    return x0 + (cols + 0.5) * dx, y0 + (rows + 0.5) * dy
+def zones_on_grid(grid: TerrainGrid, codes: dict[str, int]) -> np.ndarray:
+    """Per cell, the code of the zone (of a kind in `codes`) whose area holds the cell's centre, else 0;
+    where zones overlap the later one (by primary key) wins."""
+    zones = Zone.objects.filter(reserve_id=grid.reserve_id, kind__in=list(codes)).order_by("pk")
+    return grid.grid.rasterise_polygons(
+        (shapely.from_wkb(bytes(area.transform(grid.srid, clone=True).wkb)), codes[kind])
+        for kind, area in zones.values_list("kind", "area")
+    )
 
 
 def no_go_mask(grid: TerrainGrid) -> np.ndarray:
     """Cells whose centre lies in one of the reserve's no-go zones: impassable for planning."""
-    mask = np.zeros((grid.height, grid.width), dtype=bool)
-    zones = list(Zone.objects.filter(reserve_id=grid.reserve_id, kind=Zone.Kind.NO_GO))
-    if not zones:
-        return mask
-    xs, ys = cell_centres_xy(grid)
-    for zone in zones:
-        polygon = shapely.from_wkb(bytes(zone.area.transform(grid.srid, clone=True).wkb))
-        mask |= shapely.contains_xy(polygon, xs, ys)
-    return mask
+    return zones_on_grid(grid, {Zone.Kind.NO_GO: 1}).astype(bool)

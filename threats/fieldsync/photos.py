@@ -106,7 +106,3 @@ def photo_store(*, actor: Any, device: Device, record_uuid: uuid.UUID, sha256: s
     except IntegrityError:  # the same upload, at the same time: the other one stored it
         return photo_get(reserve=reserve, record_uuid=record_uuid, sha256=sha256), False
     return photo, True
-
-
-def photo_path(photo: Photo) -> Path:
-    return Path(settings.IRBIS_PRIVATE_ROOT) / photo.path

@@ -66,10 +66,6 @@ def photo_get(*, reserve: Reserve, record_uuid: Any, sha256: str) -> Photo | Non
     return Photo.objects.filter(reserve=reserve, record_uuid=record_uuid, sha256=sha256).first()
 
 
-def photos_for_record(*, reserve: Reserve, record_uuid: Any) -> QuerySet[Photo]:
-    return Photo.objects.filter(reserve=reserve, record_uuid=record_uuid)
-
-
 def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
     """What the field app keeps offline: the reserve, species, the user's teams and assigned patrols."""
     patrols = (

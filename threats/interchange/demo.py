@@ -19,6 +19,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from patrol.terrain.grid import Grid
+
 DEMO_EPSG = 32645
 DEMO_ORIGIN = (520_000.0, 5_560_000.0)  # upper-left corner (x, y), near 50.2 N 87.3 E
 DETECTION_RADIUS_M = 100.0
@@ -137,14 +139,15 @@ class DemoReserve:
     def shape(self) -> tuple[int, int]:
         return self.elevation.shape
 
+    @property
+    def grid(self) -> Grid:
+        return Grid.square(self.origin[0], self.origin[1], self.cell_m, self.shape)
+
     def cell_of(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-        col = np.floor((np.asarray(x) - self.origin[0]) / self.cell_m).astype(int)
-        row = np.floor((self.origin[1] - np.asarray(y)) / self.cell_m).astype(int)
-        return row, col
+        return self.grid.rowcol(x, y)
 
     def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
-        rows, cols = np.indices(self.shape)
-        return self.origin[0] + (cols + 0.5) * self.cell_m, self.origin[1] - (rows + 0.5) * self.cell_m
+        return self.grid.centres()
 
 
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:

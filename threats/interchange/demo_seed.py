@@ -15,17 +15,16 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.contrib.gis.gdal import GDALRaster
 from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from django.core.files.base import ContentFile
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from patrol.patrols.measure import patrol_track_lengths_update
 from patrol.patrols.models import Patrol
-from patrol.patrols.tracks import patrol_track_lengths_update
 from patrol.reserves.models import AccessPoint, Membership, Post, Reserve, Role, Team, Zone
 from patrol.reserves.services import reserve_create, user_create
-from patrol.terrain.raster_io import transform_points
+from patrol.terrain.raster_io import geotiff_bytes, transform_points
 from patrol.terrain.services import terrain_import
 from threats.interchange import demo
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
@@ -49,21 +48,8 @@ def _point(lonlat: np.ndarray) -> Point:
     return Point(float(lonlat[0]), float(lonlat[1]), srid=4326)
 
 
-def geotiff_bytes(array: np.ndarray, origin: tuple[float, float], cell_m: float, epsg: int) -> bytes:
-    raster = GDALRaster(
-        {
-            "driver": "GTiff",
-            "name": "/vsimem/irbis-demo.tif",
-            "srid": epsg,
-            "width": array.shape[1],
-            "height": array.shape[0],
-            "origin": list(origin),
-            "scale": [cell_m, -cell_m],
-            "datatype": 6,  # Float32
-            "bands": [{"data": array.astype(np.float32), "nodata_value": -9999.0}],
-        }
-    )
-    return bytes(raster.vsi_buffer)
+def demo_geotiff_bytes(world: demo.DemoReserve, layer: np.ndarray) -> bytes:
+    return geotiff_bytes(layer, grid=world.grid, srid=demo.DEMO_EPSG, nodata=-9999.0)
 
 
 def _manager_group() -> Group:
@@ -89,7 +75,7 @@ def demo_reserve_seed(*, seed: int = 1, end: datetime | None = None, slug: str =
     )
     reserve.dem.save(
         f"{slug}-dem-{int(world.cell_m)}m.tif",
-        ContentFile(geotiff_bytes(world.elevation, world.origin, world.cell_m, demo.DEMO_EPSG)),
+        ContentFile(demo_geotiff_bytes(world, world.elevation)),
     )
 
     terrain_import(reserve=reserve, path=reserve.dem.path, resolution_m=world.cell_m)
@@ -238,7 +224,7 @@ def _write_truth(world: demo.DemoReserve, slug: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, layer in (("snare_intensity", world.truth_intensity), ("leopard_presence", world.leopard_presence),
                         ("musk_deer_habitat", world.musk_deer_habitat)):  # fmt: skip
-        (folder / f"{name}.tif").write_bytes(geotiff_bytes(layer, world.origin, world.cell_m, demo.DEMO_EPSG))
+        (folder / f"{name}.tif").write_bytes(demo_geotiff_bytes(world, layer))
     lonlat = to_wgs84(np.array([(s.x, s.y) for s in world.snares]))
     with open(folder / "snares.csv", "w", newline="") as handle:
         writer = csv.writer(handle)

@@ -1,17 +1,20 @@
 """Reads for threats and wildlife records.
 
 Privacy: detections of sensitive species (leopards, musk deer...) and camera deployments are shown
-with their location snapped to the reserve's grid (0.1 degree by default) to anyone without
-`sensitive_clearance` in that reserve. The exact point stays stored and is used for analysis.
+with their location snapped to the reserve's grid to anyone without `sensitive_clearance` in that
+reserve. The grid is the reserve's `sensitive_grid_degrees`, never finer than the deployment's
+IRBIS_SENSITIVE_GRID_DEGREES (default 0.1 degree), which a reserve may only make coarser. The exact
+point stays stored and is used for analysis.
 Every read path for users (API, admin lists, exports) takes its rows from the selectors below, which
 annotate `display_location`; nothing user-facing reads `location` of these models directly.
 """
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.gis.db.models import PointField
-from django.db.models import Case, F, Func, Q, QuerySet, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from patrol.patrols.selectors import patrols_for_user
@@ -24,6 +27,18 @@ from threats.records.models import CameraDeployment, Detection, Incident, SnareF
 class SnapToGrid(Func):
     function = "ST_SnapToGrid"
     output_field = PointField(srid=WGS84)
+
+
+def sensitive_grid_degrees(reserve: Reserve) -> float:
+    """The grid (degrees) that generalised locations of the reserve are snapped to."""
+    return max(float(reserve.sensitive_grid_degrees), float(settings.IRBIS_SENSITIVE_GRID_DEGREES))
+
+
+def _sensitive_grid_degrees_sql(reserve_path: str = "reserve__") -> Greatest:
+    return Greatest(
+        F(f"{reserve_path}sensitive_grid_degrees"),
+        Value(float(settings.IRBIS_SENSITIVE_GRID_DEGREES), output_field=FloatField()),
+    )
 
 
 def _cleared_reserve_ids(user: User) -> QuerySet:
@@ -40,7 +55,7 @@ def _generalised(queryset: QuerySet, *, user: User, sensitive: Q) -> QuerySet:
         exact_for_user = Q(reserve_id__in=_cleared_reserve_ids(user))
     return queryset.annotate(
         display_location=Case(
-            When(sensitive & ~exact_for_user, then=SnapToGrid(F("location"), F("reserve__sensitive_grid_degrees"))),
+            When(sensitive & ~exact_for_user, then=SnapToGrid(F("location"), _sensitive_grid_degrees_sql())),
             default=F("location"),
             output_field=PointField(srid=WGS84),
         ),

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import shutil
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,7 +49,8 @@ from patrol.reserves.access import require_manager
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import User
 from patrol.terrain.models import TerrainGrid, ValleyReach
-from patrol.terrain.raster_io import read_raster, write_geotiff
+from patrol.terrain.raster_io import geotiff_bytes, read_raster
+from patrol.terrain.web_map import hillshade_png_get, hillshade_render
 from threats.risk.evaluation import rank_valleys
 from threats.risk.inputs import (
     _setting,
@@ -144,16 +143,6 @@ def risk_nightly_schedule() -> int:
 def _progress(run: RiskRun, progress: int, stage: str) -> None:
     run.progress, run.stage = progress, stage
     RiskRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage)
-
-
-def _geotiff_file(data: np.ndarray, terrain: TerrainGrid) -> ContentFile:
-    handle, path = tempfile.mkstemp(suffix=".tif")
-    os.close(handle)
-    try:
-        write_geotiff(path, data, geotransform=tuple(terrain.geotransform), srid=terrain.srid, dtype="float32")
-        return ContentFile(Path(path).read_bytes())
-    finally:
-        os.unlink(path)
 
 
 def explain_arrays(result: RiskResult) -> dict[str, np.ndarray]:
@@ -272,14 +261,17 @@ def _compute(run: RiskRun, end: datetime) -> None:
         "effort": np.where(features.inside, result.effort.distance_km, np.nan),
     }
     for name, data in layers.items():
-        getattr(run, name).save(f"{name}.tif", _geotiff_file(data, terrain), save=False)
+        tif = geotiff_bytes(data, grid=terrain.grid, srid=terrain.srid)
+        getattr(run, name).save(f"{name}.tif", ContentFile(tif), save=False)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **explain_arrays(result))
     run.explain_layers.save("explain.npz", ContentFile(buffer.getvalue()), save=False)
     lap("store_s")
     _progress(run, 85, "ranking valleys, drawing map layers")
     valleys = valley_ranking(terrain, result.intensity, before.intensity)
-    overlays = render_run_overlays(run, terrain, layers)
+    overlays = render_run_overlays(run, terrain, layers)  # drawn here, in the worker: map GETs only read
+    if hillshade_png_get(terrain) is None:  # a terrain imported before basemaps were drawn on import
+        hillshade_render(terrain)
     lap("rank_render_s")
 
     inside = features.inside

@@ -50,9 +50,7 @@ def build_terrain_features(
     inside = np.isfinite(z)
     slope = terrain.slope_degrees(z, dx_m=grid.cell_m, dy_m=grid.cell_m)
     min_cells = max(2, int(round(valley_min_catchment_km2 * 1e6 / grid.cell_m**2)))
-    layers = terrain.valley_network(
-        z, dx_m=grid.cell_m, dy_m=grid.cell_m, min_catchment_cells=min_cells, geotransform=grid.geotransform
-    )
+    layers = terrain.valley_network(z, dx_m=grid.cell_m, dy_m=grid.cell_m, min_catchment_cells=min_cells, grid=grid)
     stream = np.zeros(grid.n_cells, dtype=np.int64)
     for _, _, data in layers.network.edges(data=True):
         for r, c in data["cells"]:

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import shapely
 from django.conf import settings
 from django.db.models import Exists, F, FloatField, Func, Min, OuterRef
 from django.db.models.functions import Coalesce
@@ -19,7 +18,7 @@ from patrol.reserves.models import AccessPoint, Reserve, Zone
 from patrol.terrain.grid import Grid
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.raster_io import transform_points
-from patrol.terrain.services import cell_centres_xy, grid_raster
+from patrol.terrain.services import grid_raster, zones_on_grid
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind
 from threats.risk.data import CameraDeployments, PatrolTrack, PointEvents, RiskInputs, SpeciesDetections
 from threats.risk.features import TerrainFeatures, build_terrain_features
@@ -70,7 +69,7 @@ def trend_days() -> int:
 
 
 def grid_of(terrain: TerrainGrid) -> Grid:
-    return Grid.from_geotransform(terrain.geotransform, (terrain.height, terrain.width))
+    return terrain.grid
 
 
 class _X(Func):
@@ -238,15 +237,6 @@ _FEATURES_CACHE: OrderedDict[tuple, TerrainFeatures] = OrderedDict()
 _FEATURES_CACHE_SIZE = 2
 
 
-def _zone_grid(terrain: TerrainGrid) -> np.ndarray:
-    zone = np.zeros((terrain.height, terrain.width), dtype=np.int64)
-    xs, ys = cell_centres_xy(terrain)
-    for kind, area in Zone.objects.filter(reserve_id=terrain.reserve_id).order_by("pk").values_list("kind", "area"):
-        polygon = shapely.from_wkb(bytes(area.transform(terrain.srid, clone=True).wkb))
-        zone[shapely.contains_xy(polygon, xs, ys)] = ZONE_CODES.get(kind, 0)
-    return zone
-
-
 def access_xy_of(terrain: TerrainGrid) -> np.ndarray:
     rows = list(_with_lonlat(AccessPoint.objects.filter(reserve_id=terrain.reserve_id)).order_by("pk")
                 .values_list("lon", "lat"))  # fmt: skip
@@ -258,7 +248,7 @@ def terrain_features_for(terrain: TerrainGrid) -> TerrainFeatures:
     """`build_terrain_features` for the reserve's DEM, access points and zones, cached in the process
     (a worker recomputing the same reserve reuses it; any change of grid, access or zones misses)."""
     access = access_xy_of(terrain)
-    zone = _zone_grid(terrain)
+    zone = zones_on_grid(terrain, ZONE_CODES)
     key = (terrain.pk, terrain.created_at.isoformat(), access.round(1).tobytes(), zlib.crc32(zone.tobytes()))
     if key in _FEATURES_CACHE:
         _FEATURES_CACHE.move_to_end(key)

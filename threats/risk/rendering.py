@@ -1,10 +1,11 @@
-"""Risk layers as map images: colour ramps, Web Mercator warping, PNG overlays and the hillshade."""
+"""Risk layers as map images: colour ramps and the PNG overlays of a run, drawn when the run is computed.
+
+Warping and PNG encoding are patrol.terrain.web_map's (the hillshade basemap uses them too).
+"""
 
 from __future__ import annotations
 
 import math
-import struct
-import zlib
 from typing import Any
 
 import numpy as np
@@ -13,8 +14,9 @@ from django.core.files.base import ContentFile
 from config.storage import private_storage
 from patrol.reserves.models import Reserve
 from patrol.terrain.models import TerrainGrid
-from patrol.terrain.raster_io import transform_points, warp_raster
-from patrol.terrain.services import grid_raster
+from patrol.terrain.raster_io import METRES_PER_DEGREE_NS
+from patrol.terrain.web_map import png_bytes, to_web_mercator
+from threats.records.selectors import sensitive_grid_degrees
 from threats.risk.models import RiskRun, risk_layer_folder
 
 RAMPS = {
@@ -31,24 +33,6 @@ UNITS = {
     "leopard": "snare lines per cell per year x P(leopard)",
     "effort": "km of patrol track within 100 m (recency-weighted)",
 }
-
-
-def png_rgba(rgba: np.ndarray) -> bytes:
-    """Encode an (h, w, 4) uint8 array as a PNG (no Pillow: zlib + the PNG chunk format)."""
-    h, w, _ = rgba.shape
-    raw = np.zeros((h, w * 4 + 1), dtype=np.uint8)  # each row: filter byte 0, then RGBA
-    raw[:, 1:] = np.ascontiguousarray(rgba, dtype=np.uint8).reshape(h, w * 4)
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
-        + chunk(b"IEND", b"")
-    )
 
 
 def colour_scale(values: np.ndarray) -> tuple[float, float]:
@@ -78,30 +62,6 @@ def colourise(values: np.ndarray, ramp: list[tuple[int, int, int]], lo: float, h
     return np.dstack([rgb, alpha]).round().astype(np.uint8)
 
 
-def grey_rgba(values: np.ndarray) -> np.ndarray:
-    v = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(v)
-    lo, hi = (np.nanmin(v), np.nanmax(v)) if finite.any() else (0.0, 1.0)
-    g = np.where(finite, (v - lo) / max(hi - lo, 1e-9) * 255, 0)
-    return np.dstack([g, g, g, np.where(finite, 255, 0)]).round().astype(np.uint8)
-
-
-def to_web_mercator(data: np.ndarray, terrain: TerrainGrid) -> tuple[np.ndarray, list[list[float]]]:
-    """The layer warped to EPSG:3857 at about its own ground resolution, and its [[south, west], [north, east]]."""
-    from patrol.terrain.raster_io import Raster
-
-    raster = Raster(np.asarray(data, dtype=np.float64), tuple(terrain.geotransform), terrain.srid, False)
-    x0, dx, _skew_x, y0, _skew_y, dy = terrain.geotransform
-    centre = transform_points(
-        np.array([[x0 + dx * terrain.width / 2, y0 + dy * terrain.height / 2]]), from_srid=terrain.srid, to_srid=4326
-    )[0]
-    warped = warp_raster(raster, target_srid=3857, resolution_m=abs(dx) / math.cos(math.radians(centre[1])))
-    wx0, wdx, _skew_x, wy0, _skew_y, wdy = warped.geotransform
-    corners = np.array([[wx0, wy0 + wdy * warped.shape[0]], [wx0 + wdx * warped.shape[1], wy0]])
-    (west, south), (east, north) = transform_points(corners, from_srid=3857, to_srid=4326)
-    return warped.data, [[float(south), float(west)], [float(north), float(east)]]
-
-
 def generalise_layer(data: np.ndarray, block_cells: int) -> np.ndarray:
     """Block means over block_cells x block_cells cells (NaN stays NaN): a leopard layer for people
     without clearance, as coarse as the reserve's sensitive-species grid."""
@@ -119,7 +79,7 @@ def generalise_layer(data: np.ndarray, block_cells: int) -> np.ndarray:
 
 def sensitive_block_cells(reserve: Reserve, terrain: TerrainGrid) -> int:
     """How many cells one sensitive-grid step (degrees of latitude) spans on the terrain grid."""
-    return max(1, int(round(reserve.sensitive_grid_degrees * 110_574.0 / terrain.resolution_m)))
+    return max(1, int(round(sensitive_grid_degrees(reserve) * METRES_PER_DEGREE_NS / terrain.resolution_m)))
 
 
 def overlay_path(run: RiskRun, layer: str, generalised: bool = False) -> str:
@@ -133,30 +93,14 @@ def render_run_overlays(run: RiskRun, terrain: TerrainGrid, layers: dict[str, np
     variants = [(name, data, False) for name, data in layers.items()]
     variants.append(("leopard", generalise_layer(layers["leopard"], block), True))
     for name, data, generalised in variants:
-        warped, bounds = to_web_mercator(data, terrain)
+        warped, bounds = to_web_mercator(data, grid=terrain.grid, srid=terrain.srid)
         lo, hi = colour_scale(np.asarray(data))
         path = overlay_path(run, name, generalised)
         if private_storage.exists(path):
             private_storage.delete(path)
-        private_storage.save(path, ContentFile(png_rgba(colourise(warped, RAMPS[name], lo, hi))))
+        private_storage.save(path, ContentFile(png_bytes(colourise(warped, RAMPS[name], lo, hi))))
         meta["bounds"] = bounds
         key = f"{name}-generalised" if generalised else name
         meta["layers"][key] = {"lo": lo, "hi": hi, "unit": UNITS[name]}
     meta["sensitive_block_cells"] = block
     return meta
-
-
-def hillshade_png(terrain: TerrainGrid) -> tuple[str, list[list[float]]]:
-    """The terrain's hillshade as a grey PNG in Web Mercator (the map's basemap), cached per grid."""
-    path = f"risk/reserve-{terrain.reserve_id}/hillshade-{terrain.pk}-{int(terrain.created_at.timestamp())}.png"
-    bounds_path = path + ".bounds"
-    if not (private_storage.exists(path) and private_storage.exists(bounds_path)):
-        warped, bounds = to_web_mercator(grid_raster(terrain, "hillshade").data, terrain)
-        for stale in (path, bounds_path):
-            if private_storage.exists(stale):
-                private_storage.delete(stale)
-        private_storage.save(path, ContentFile(png_rgba(grey_rgba(warped))))
-        private_storage.save(bounds_path, ContentFile(" ".join(repr(v) for pair in bounds for v in pair).encode()))
-    with private_storage.open(bounds_path) as handle:
-        s, w, n, e = (float(v) for v in handle.read().split())
-    return path, [[s, w], [n, e]]

@@ -17,11 +17,14 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from config.storage import private_storage
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import READ_ALL_ROLES, User, membership_get, reserve_get_for_user
-from patrol.terrain.raster_io import transform_points
+from patrol.terrain.grid import Grid
+from patrol.terrain.raster_io import cell_to_lonlat, lonlat_to_cell
 from threats.risk.model import _DETAILS as TERM_DETAILS
 from threats.risk.models import RiskRun
+from threats.risk.rendering import overlay_path
 
 _EXPLAIN_CACHE: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
 _EXPLAIN_CACHE_SIZE = 2
@@ -48,6 +51,32 @@ def has_clearance(*, user: User, reserve: Reserve) -> bool:
     return bool(membership and membership.sensitive_clearance)
 
 
+def risk_overlay_key(*, user: User, reserve: Reserve, layer: str) -> str:
+    """Which drawing of `layer` the user may see: the leopard layer exact with clearance, else
+    generalised to the reserve's sensitive grid (`leopard-generalised`); other layers as they are."""
+    if layer == "leopard" and not has_clearance(user=user, reserve=reserve):
+        return "leopard-generalised"
+    return layer
+
+
+def risk_overlay_path(*, user: User, run: RiskRun, layer: str) -> str | None:
+    """The stored PNG of the run's `layer` that the user may see, or None when it was not drawn."""
+    key = risk_overlay_key(user=user, reserve=run.reserve, layer=layer)
+    path = overlay_path(run, layer, generalised=key != layer)
+    return path if private_storage.exists(path) else None
+
+
+def risk_overlays(*, user: User, run: RiskRun, layers: tuple[str, ...]) -> dict[str, Any]:
+    """The map's overlays for the user: the bounds and, per layer, its colour scale and whether it is
+    generalised (the drawing `risk_overlay_path` serves)."""
+    meta = run.summary.get("overlays", {})
+    out = {}
+    for name in layers:
+        key = risk_overlay_key(user=user, reserve=run.reserve, layer=name)
+        out[name] = {**meta.get("layers", {}).get(key, {}), "generalised": key.endswith("-generalised")}
+    return {"bounds": meta.get("bounds"), "layers": out}
+
+
 def risk_run_latest(*, reserve: Reserve) -> RiskRun | None:
     """The newest finished run that still has its layers."""
     return (
@@ -67,10 +96,6 @@ def risk_run_current(*, reserve: Reserve) -> RiskRun | None:
     )
 
 
-def risk_runs_recent(*, reserve: Reserve, limit: int = 5) -> list[RiskRun]:
-    return list(RiskRun.objects.filter(reserve=reserve).order_by("-created_at", "-pk")[:limit])
-
-
 def explain_layers(run: RiskRun) -> dict[str, np.ndarray]:
     if run.pk in _EXPLAIN_CACHE:
         _EXPLAIN_CACHE.move_to_end(run.pk)
@@ -83,12 +108,14 @@ def explain_layers(run: RiskRun) -> dict[str, np.ndarray]:
     return arrays
 
 
+def run_grid(run: RiskRun) -> Grid:
+    return Grid.from_geotransform(run.grid_geotransform, (run.grid_height, run.grid_width))
+
+
 def run_cell_of(run: RiskRun, lon: float, lat: float) -> tuple[int, int]:
     """(row, col) of the run's grid cell containing lon/lat; ValidationError when outside the grid."""
-    x, y = transform_points(np.array([[lon, lat]]), from_srid=4326, to_srid=run.grid_srid)[0]
-    x0, dx, _skew_x, y0, _skew_y, dy = run.grid_geotransform
-    row, col = math.floor((y - y0) / dy), math.floor((x - x0) / dx)
-    if not (0 <= row < run.grid_height and 0 <= col < run.grid_width):
+    row, col = lonlat_to_cell(run_grid(run), run.grid_srid, lon, lat)
+    if not run_grid(run).contains(row, col):
         message = _("This point lies outside the reserve's terrain grid.")
         raise ValidationError({"lon": [message], "lat": [message]})
     return row, col
@@ -99,12 +126,14 @@ def _f(value: Any) -> float | None:
     return None if not math.isfinite(value) else value
 
 
-def risk_cell_explain(*, run: RiskRun, lon: float, lat: float, clearance: bool) -> dict[str, Any]:
+def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> dict[str, Any]:
     """Which inputs drove the cell at lon/lat: the same answer as `RiskResult.explain`, from stored layers.
 
     baseline + sum(contributions) == log(intensity). Camera trap-days are left out (they would show
-    where cameras stand); leopard values are block means over the sensitive grid without clearance.
+    where cameras stand); leopard values are block means over the sensitive grid for users without
+    clearance in the run's reserve.
     """
+    clearance = has_clearance(user=user, reserve=run.reserve)
     row, col = run_cell_of(run, lon, lat)
     layers = explain_layers(run)
     at = lambda name: float(layers[name][row, col])  # noqa: E731
@@ -132,9 +161,8 @@ def risk_cell_explain(*, run: RiskRun, lon: float, lat: float, clearance: bool) 
         with np.errstate(invalid="ignore"):
             leopard_presence = float(np.nanmean(layers["leopard_presence"][window]))
             leopard_risk = float(np.nanmean(layers["leopard_risk"][window]))
-    x0, dx, _skew_x, y0, _skew_y, dy = run.grid_geotransform
-    centre = transform_points(np.array([[x0 + (col + 0.5) * dx, y0 + (row + 0.5) * dy]]), from_srid=run.grid_srid,
-                              to_srid=4326)[0]  # fmt: skip
+    grid = run_grid(run)
+    centre = cell_to_lonlat(grid, run.grid_srid, row, col)
     return {
         "run": run.pk,
         "model_version": run.model_version,
@@ -145,7 +173,7 @@ def risk_cell_explain(*, run: RiskRun, lon: float, lat: float, clearance: bool) 
             "col": col,
             "lon": round(float(centre[0]), 6),
             "lat": round(float(centre[1]), 6),
-            "size_m": abs(dx),
+            "size_m": grid.dx,
             "inside_reserve_grid": inside,
         },  # fmt: skip
         "intensity": _f(intensity),

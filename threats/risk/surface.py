@@ -26,21 +26,10 @@ FALLBACK_SMOOTHING_M = 250.0
 INCIDENT_WEIGHT = 2.0  # a poacher camp or carcass says more than one snare
 
 
-def _accumulate(grid: TerrainGrid, lonlat: np.ndarray, weights: np.ndarray, surface: np.ndarray) -> None:
-    if len(lonlat) == 0:
-        return
-    xy = transform_points(lonlat, from_srid=4326, to_srid=grid.srid)
-    x0, dx, _skew_x, y0, _skew_y, dy = grid.geotransform
-    rows = np.floor((xy[:, 1] - y0) / dy).astype(int)
-    cols = np.floor((xy[:, 0] - x0) / dx).astype(int)
-    inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-    np.add.at(surface, (rows[inside], cols[inside]), weights[inside])
-
-
 def recent_finds_surface(grid: TerrainGrid, *, now=None) -> np.ndarray:
     now = now or timezone.now()
     since = now - timedelta(days=FALLBACK_WINDOW_DAYS)
-    surface = np.zeros((grid.height, grid.width))
+    lonlat, weights = [], []
     for model, time_field, weight_of in ((SnareFind, "found_at", "count"), (Incident, "occurred_at", None)):
         rows = model.objects.filter(reserve_id=grid.reserve_id, **{f"{time_field}__gte": since}).values_list(
             "location", time_field, *([weight_of] if weight_of else [])
@@ -48,10 +37,14 @@ def recent_finds_surface(grid: TerrainGrid, *, now=None) -> np.ndarray:
         rows = list(rows)
         if not rows:
             continue
-        lonlat = np.array([(r[0].x, r[0].y) for r in rows])
+        lonlat.append(np.array([(r[0].x, r[0].y) for r in rows]))
         age_days = np.array([(now - r[1]).total_seconds() / 86400.0 for r in rows])
         base = np.array([r[2] for r in rows], dtype=float) if weight_of else np.full(len(rows), INCIDENT_WEIGHT)
-        _accumulate(grid, lonlat, base * 0.5 ** (age_days / FALLBACK_HALF_LIFE_DAYS), surface)
+        weights.append(base * 0.5 ** (age_days / FALLBACK_HALF_LIFE_DAYS))
+    surface = np.zeros((grid.height, grid.width))
+    if lonlat:  # finds, then incidents: summed per cell in that order
+        xy = transform_points(np.vstack(lonlat), from_srid=4326, to_srid=grid.srid)
+        surface = grid.grid.rasterise_points(xy[:, 0], xy[:, 1], np.concatenate(weights))
     sigma_cells = FALLBACK_SMOOTHING_M / grid.resolution_m
     return ndimage.gaussian_filter(surface, sigma=sigma_cells, mode="constant")
 

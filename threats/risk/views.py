@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET
 from config.storage import private_storage
 from patrol.reserves.context_processors import current_reserve
 from patrol.terrain.models import TerrainGrid
+from patrol.terrain.web_map import hillshade_png_get
 from threats.risk.compute import LAYERS
 from threats.risk.models import RiskRun
-from threats.risk.rendering import hillshade_png, overlay_path
-from threats.risk.selectors import has_clearance, risk_may_read, risk_reserve_get
+from threats.risk.selectors import has_clearance, risk_may_read, risk_overlay_path, risk_reserve_get
 
 
 @login_required
@@ -54,9 +54,10 @@ def _strings() -> dict[str, str]:
     }  # fmt: skip
 
 
-def _png(path: str) -> HttpResponse:
-    if not private_storage.exists(path):
-        raise Http404(_("No such map layer."))
+def _png(path: str | None) -> HttpResponse:
+    """A stored map image; 404 when it has not been drawn (drawing happens when data are made, never here)."""
+    if path is None or not private_storage.exists(path):
+        raise Http404(_("This map layer has not been drawn yet."))
     with private_storage.open(path, "rb") as handle:  # a few hundred kB at most
         response = HttpResponse(handle.read(), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
@@ -70,8 +71,7 @@ def risk_overlay(request: HttpRequest, slug: str, run_id: int, layer: str) -> Ht
     if layer not in LAYERS:
         raise Http404(_("No such map layer."))
     run = get_object_or_404(RiskRun, pk=run_id, reserve=reserve, status=RiskRun.Status.DONE)
-    generalised = layer == "leopard" and not has_clearance(user=request.user, reserve=reserve)
-    return _png(overlay_path(run, layer, generalised))
+    return _png(risk_overlay_path(user=request.user, run=run, layer=layer))
 
 
 @login_required
@@ -79,5 +79,5 @@ def risk_overlay(request: HttpRequest, slug: str, run_id: int, layer: str) -> Ht
 def risk_hillshade(request: HttpRequest, slug: str) -> HttpResponse:
     reserve = risk_reserve_get(user=request.user, slug=slug)
     terrain = get_object_or_404(TerrainGrid, reserve=reserve)
-    path, _bounds = hillshade_png(terrain)
-    return _png(path)
+    stored = hillshade_png_get(terrain)
+    return _png(stored[0] if stored else None)

@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from patrol.patrols.gpx import GpxError, patrol_track_import
+from patrol.patrols.measure import patrol_track_measure
 from patrol.patrols.models import Patrol
-from patrol.patrols.tracks import patrol_track_measure
 
 
 class Command(BaseCommand):

@@ -69,8 +69,8 @@ class Command(BaseCommand):
             if options[option] is None:
                 continue
             x, y = _point(options[option], f"--{option}")
-            row, col = dem.cell_at(x, y)
-            if not dem.contains_cell(row, col):
+            row, col = dem.grid.cell_of(x, y)
+            if not dem.grid.contains(row, col):
                 raise CommandError(f"--{option} {x},{y} lies outside the DEM (EPSG:{dem.srid})")
             cells[option] = (row, col)
         dx, dy = dem.cell_sizes_m()
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         except RoutePlanningError as exc:
             raise CommandError(str(exc)) from exc
         feature = route_feature(
-            result, geotransform=dem.geotransform, srid=dem.srid, is_geographic=dem.is_geographic,
+            result, grid=dem.grid, srid=dem.srid, is_geographic=dem.is_geographic,
             extra_properties={"radius_m": options["radius"], "max_slope_deg": options["max_slope"],
                               "dem_srid": dem.srid},
         )  # fmt: skip

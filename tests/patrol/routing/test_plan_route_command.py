@@ -62,7 +62,7 @@ def test_plan_route_end_to_end_on_zion_geographic(tmp_path):
     risk[200:260, 200:260] = rng.random((60, 60))
     risk_path, out = tmp_path / "risk.tif", tmp_path / "route.geojson"
     write_geotiff(risk_path, risk, geotransform=dem.geotransform, srid=4326, dtype="float64")
-    x, y = dem.cell_centre(230, 230)
+    x, y = dem.grid.xy_of(230, 230)
     assert x < 0  # Utah: a negative longitude, written as --start -113.0,37.2
     call_command(
         "plan_route", "--dem", ZION, "--risk", str(risk_path), "--start", f"{x},{y}", "--hours", "3",

@@ -17,6 +17,7 @@ from patrol.routing.planner import (
     split_into_days,
 )
 from patrol.terrain.graph import build_terrain_graph
+from patrol.terrain.grid import Grid
 from tests.patrol.terrain.helpers import check_route, hotspot_risk, rolling_terrain
 
 CELL = 30.0
@@ -150,19 +151,19 @@ def test_split_into_days_is_greedy():
 def test_exports_geojson_gpx_kml(terrain):
     _, graph = terrain
     route = plan_route(graph, hotspot_risk(), start=(30, 35), budget_h=1.0)
-    geotransform = (400_000.0, CELL, 0.0, 3_800_000.0, 0.0, -CELL)
-    feature = json.loads(json.dumps(route_feature(route, geotransform=geotransform, srid=32611)))
+    grid = Grid.square(400_000.0, 3_800_000.0, CELL, hotspot_risk().shape)
+    feature = json.loads(json.dumps(route_feature(route, grid=grid, srid=32611)))
     coords = feature["geometry"]["coordinates"]
     assert len(coords) == len(route.cells)
     assert -120 < coords[0][0] < -116 and 33 < coords[0][1] < 35  # UTM 11N, near Los Angeles
     assert feature["properties"]["cells"] == route.cells.tolist()
     assert 2 <= len(feature["properties"]["simplified"]["coordinates"]) <= len(coords)
-    collection = route_feature_collection(route, geotransform=geotransform, srid=32611)
+    collection = route_feature_collection(route, grid=grid, srid=32611)
     kinds = [f["properties"]["kind"] for f in collection["features"]]
     assert kinds[:2] == ["route", "route_simplified"] and kinds.count("waypoint") == len(route.waypoints)
-    gpx = gpxpy.parse(route_gpx(route, geotransform=geotransform, srid=32611))
+    gpx = gpxpy.parse(route_gpx(route, grid=grid, srid=32611))
     assert len(gpx.tracks[0].segments[0].points) == len(route.cells)
     assert len(gpx.waypoints) == len(route.waypoints)
-    kml = ET.fromstring(route_kml(route, geotransform=geotransform, srid=32611))
+    kml = ET.fromstring(route_kml(route, grid=grid, srid=32611))
     line = kml.find(".//{http://www.opengis.net/kml/2.2}LineString/{http://www.opengis.net/kml/2.2}coordinates")
     assert len(line.text.split()) == len(route.cells)

@@ -13,6 +13,7 @@ from patrol.terrain.graph import (
     tobler_speed_kmh,
     valley_network,
 )
+from patrol.terrain.grid import Grid
 from patrol.terrain.raster_io import read_raster
 from tests.shared_data import DEM_DIR as SHARED_DEM_DIR
 
@@ -119,7 +120,7 @@ def test_v_shaped_valley_is_one_reach_along_its_floor():
     rows, cols = 60, 41
     yy, xx = np.mgrid[0:rows, 0:cols]
     z = 1000.0 - 5.0 * yy + 20.0 * np.abs(xx - 20)  # floor in column 20, draining south
-    layers = valley_network(z, dx_m=30.0, dy_m=30.0, min_catchment_cells=150, geotransform=(0, 30, 0, 0, 0, -30))
+    layers = valley_network(z, dx_m=30.0, dy_m=30.0, min_catchment_cells=150, grid=Grid.square(0, 0, 30, z.shape))
     network = layers.network
     assert network.number_of_edges() == 1
     (_, _, reach), = network.edges(data=True)  # fmt: skip

@@ -23,8 +23,8 @@ def test_write_then_read_round_trip_keeps_grid_and_nodata(tmp_path):
     assert raster.geotransform == geotransform
     assert np.array_equal(np.isnan(raster.data), np.isnan(data))
     assert np.array_equal(np.nan_to_num(raster.data), np.nan_to_num(data))
-    assert raster.cell_centre(0, 0) == (1012.5, 1987.5)
-    assert raster.cell_at(1012.5, 1987.5) == (0, 0)
+    assert raster.grid.xy_of(0, 0) == (1012.5, 1987.5)
+    assert raster.grid.cell_of(1012.5, 1987.5) == (0, 0)
 
 
 def test_integer_nodata_sentinel_becomes_nan(tmp_path):

@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.management import CommandError, call_command
+from PIL import Image
 
+from config.storage import private_storage
 from patrol.reserves.models import Role, Zone
 from patrol.routing.models import RoutePlan
 from patrol.terrain.models import TerrainGrid, ValleyReach
-from patrol.terrain.raster_io import read_raster
+from patrol.terrain.raster_io import read_raster, transform_points
 from patrol.terrain.services import grid_cell_of, terrain_import
+from patrol.terrain.web_map import hillshade_png_get
 from tests.conftest import member
 from tests.patrol.factories import PostFactory, ReserveFactory
 from tests.patrol.terrain.helpers import UTM_11N, check_route, rolling_terrain, write_grid
@@ -202,3 +205,27 @@ def test_reserve_without_terrain_is_told_to_import_a_dem(api, plan, reserve_a, m
     assert response.json()["error"]["fields"] == {
         "reserve": ["This reserve has no terrain yet: import a DEM first (import_dem)."]
     }
+
+
+def flat_risk(terrain):
+    """A risk surface for the test below, named in IRBIS_RISK_SURFACE."""
+    return np.ones((terrain.height, terrain.width)), "flat test surface"
+
+
+def test_the_planner_asks_the_configured_risk_surface(api, plan, small_reserve, settings):
+    """patrol imports nothing from threats: the risk surface comes through IRBIS_RISK_SURFACE."""
+    settings.IRBIS_RISK_SURFACE = f"{__name__}.flat_risk"
+    reserve, post, _elevation = small_reserve
+    api.force_authenticate(member(reserve, Role.MANAGER))
+    created = plan({"reserve": "reserve-a", "start_post": post.pk, "hours": 1})
+    result = api.get(f"/api/v1/route-plans/{created.json()['id']}/").json()
+    assert (result["status"], result["risk_source"]) == ("done", "flat test surface")
+
+
+def test_import_draws_the_hillshade_basemap(small_reserve):
+    terrain = TerrainGrid.objects.get(reserve=small_reserve[0])
+    path, ((south, west), (north, east)) = hillshade_png_get(terrain)
+    with private_storage.open(path) as handle, Image.open(handle) as image:
+        assert image.mode == "RGBA" and min(image.size) > 40
+    corners = transform_points(np.array([[400_000, 3_798_200], [402_100, 3_800_000]]), from_srid=UTM_11N, to_srid=4326)
+    assert [south, west, north, east] == pytest.approx([*corners[0][::-1], *corners[1][::-1]], abs=0.002)

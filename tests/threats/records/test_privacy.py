@@ -62,6 +62,16 @@ def test_reserve_may_choose_a_coarser_grid(api, reserve_a, analyst_a):
     assert [_coords(f) for f in api.get("/api/v1/detections/").json()["features"]] == [[87.5, 50.0]]
 
 
+@pytest.mark.parametrize(("grid_degrees", "shown"), [(0.5, [87.5, 50.0]), (0.2, [87.4, 50.2]), (0.05, [87.5, 50.1])])
+def test_the_deployment_grid_setting_is_the_finest_grid(api, reserve_a, analyst_a, settings, grid_degrees, shown):
+    """IRBIS_SENSITIVE_GRID_DEGREES is the default and the minimum: coarser than the reserve's 0.1 it
+    wins; finer, the reserve's own grid stays."""
+    settings.IRBIS_SENSITIVE_GRID_DEGREES = grid_degrees
+    DetectionFactory(reserve=reserve_a, location=Point(*EXACT, srid=4326))
+    api.force_authenticate(analyst_a)
+    assert [_coords(f) for f in api.get("/api/v1/detections/").json()["features"]] == [shown]
+
+
 def test_exact_point_stays_stored_for_analysis(reserve_a, analyst_a):
     DetectionFactory(reserve=reserve_a, location=Point(*EXACT, srid=4326))
     row = detections_for_user(user=analyst_a).get()

@@ -23,7 +23,7 @@ from tests.patrol.factories import ReserveFactory, TeamFactory
 from tests.threats.fieldsync.factories import batch, device_client, snare_item
 from tests.threats.risk.worlds import WORLD_END, _lonlat, seed_world
 from threats.interchange import demo
-from threats.interchange.demo_seed import geotiff_bytes, private_dir
+from threats.interchange.demo_seed import demo_geotiff_bytes, private_dir
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.services import detection_create, incident_create, snare_find_create
 from threats.risk import compute as risk_compute
@@ -275,7 +275,7 @@ def test_backtest_risk_scores_model_baseline_and_the_demo_truth(world_a):
     truth = private_dir("reserve-a")
     truth.mkdir(parents=True, exist_ok=True)
     for name, layer in (("snare_intensity", world.truth_intensity), ("leopard_presence", world.leopard_presence)):
-        (truth / f"{name}.tif").write_bytes(geotiff_bytes(layer, world.origin, world.cell_m, demo.DEMO_EPSG))
+        (truth / f"{name}.tif").write_bytes(demo_geotiff_bytes(world, layer))
     out = io.StringIO()
     call_command("backtest_risk", "--reserve", "reserve-a", "--train-until", "2026-08-01", "--test-until",
                  "2026-11-01", stdout=out)  # fmt: skip

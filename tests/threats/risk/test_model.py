@@ -10,6 +10,7 @@ import pytest
 from patrol.terrain import grid as terrain_grid
 from patrol.terrain.graph import tobler_speed_kmh
 from threats.interchange import demo
+from threats.interchange.demo_inputs import demo_access_xy, risk_inputs_from_demo
 from threats.risk import data as risk_data
 from threats.risk import effort as risk_effort
 from threats.risk import evaluation as risk_evaluation
@@ -46,7 +47,7 @@ def straight_track(patrol_id, x0, x1, y, *, t0=T0, fixes=10, hours=1.0):
 
 # --- effort ---------------------------------------------------------------------------------
 
-GRID_10 = terrain_grid.Grid(0.0, 500.0, 50.0, (10, 10))  # 10 x 10 cells of 50 m; row 5's centres are at y = 225
+GRID_10 = terrain_grid.Grid.square(0.0, 500.0, 50.0, (10, 10))  # 10 x 10 cells of 50 m; row 5's centres are at y = 225
 
 
 def effort_of(tracks, **kwargs):
@@ -129,7 +130,7 @@ def test_later_finds_of_the_same_snare_line_are_not_counted_again():
 
 
 def test_walking_hours_follow_tobler_from_the_nearest_access_point():
-    grid = terrain_grid.Grid(0.0, 50.0, 50.0, (1, 4))
+    grid = terrain_grid.Grid.square(0.0, 50.0, 50.0, (1, 4))
     hours = risk_features.walking_hours_from(np.zeros((1, 4)), grid=grid, sources_xy=np.array([[25.0, 25.0]]))
     per_cell = 0.05 / float(tobler_speed_kmh(0.0))
     assert hours.ravel().tolist() == pytest.approx([0.0, per_cell, 2 * per_cell, 3 * per_cell], rel=1e-12)
@@ -161,7 +162,7 @@ def test_window_clips_tracks_records_and_cameras():
 
 # --- the model on a hand-made reserve -------------------------------------------------------
 
-GRID_40 = terrain_grid.Grid(0.0, 2000.0, 50.0, (40, 40))
+GRID_40 = terrain_grid.Grid.square(0.0, 2000.0, 50.0, (40, 40))
 SMALL_KERNEL = risk_data.RiskConfig(frailty_bandwidth_m=100.0, half_life_days=math.inf)
 
 
@@ -330,9 +331,9 @@ def test_valley_ranking_order_and_trend():
 
 def test_demo_seed_1_snares_layer_reaches_90_percent_of_the_truths_pai_and_beats_the_baseline():
     reserve = demo.generate(seed=1, end=datetime(2025, 1, 1, tzinfo=UTC))
-    inputs = risk_evaluation.risk_inputs_from_demo(reserve)
+    inputs = risk_inputs_from_demo(reserve)
     features = risk_features.build_terrain_features(
-        reserve.elevation, grid=inputs.grid, access_xy=risk_evaluation.demo_access_xy(reserve)
+        reserve.elevation, grid=inputs.grid, access_xy=demo_access_xy(reserve)
     )
     result = risk_model.fit_risk(inputs, features)
     truth = reserve.truth_intensity.astype(np.float64)

@@ -12,7 +12,7 @@ from patrol.reserves.models import AccessPoint
 from patrol.terrain.services import terrain_import
 from tests.patrol.factories import ReserveFactory, TeamFactory
 from threats.interchange import demo
-from threats.interchange.demo_seed import geotiff_bytes, to_wgs84
+from threats.interchange.demo_seed import demo_geotiff_bytes, to_wgs84
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 
 WORLD_END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -29,7 +29,7 @@ def seed_world(slug: str, tmp_path, *, size_m: float = 8000.0, cell_m: float = 1
     reserve = ReserveFactory(slug=slug, name=f"Reserve {slug}", projected_epsg=demo.DEMO_EPSG,
                              boundary=MultiPolygon(square, srid=4326))  # fmt: skip
     dem = tmp_path / f"{slug}-dem.tif"
-    dem.write_bytes(geotiff_bytes(world.elevation, world.origin, world.cell_m, demo.DEMO_EPSG))
+    dem.write_bytes(demo_geotiff_bytes(world, world.elevation))
     terrain_import(reserve=reserve, path=dem, resolution_m=cell_m)
     point = lambda ll: Point(float(ll[0]), float(ll[1]), srid=4326)  # noqa: E731
     access_ll = to_wgs84(np.array([(a[2], a[3]) for a in world.access_points]))

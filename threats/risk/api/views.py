@@ -19,13 +19,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patrol.terrain.models import TerrainGrid
+from patrol.terrain.web_map import hillshade_png_get
 from threats.risk.api.serializers import ExplainQuerySerializer, RiskRunSerializer, ValleysQuerySerializer
 from threats.risk.compute import risk_recompute_request
 from threats.risk.models import RiskRun
-from threats.risk.rendering import hillshade_png
 from threats.risk.selectors import (
-    has_clearance,
     risk_cell_explain,
+    risk_overlays,
     risk_reserve_get,
     risk_run_current,
     risk_run_latest,
@@ -43,33 +43,30 @@ def _latest(reserve) -> RiskRun:
 LAYER_ORDER = ("snares", "leopard", "uncertainty", "effort")
 
 
-def _overlays(request: Request, run: RiskRun, clearance: bool) -> dict:
-    meta = run.summary.get("overlays", {})
-    layers = {}
-    for name in LAYER_ORDER:
-        key = name if name != "leopard" or clearance else "leopard-generalised"
-        scale = meta.get("layers", {}).get(key, {})
-        url = reverse("risk-overlay", kwargs={"slug": run.reserve.slug, "run_id": run.pk, "layer": name})
-        layers[name] = {**scale, "url": url, "generalised": key.endswith("generalised")}
-    return {"bounds": meta.get("bounds"), "layers": layers}
+def _overlays(request: Request, run: RiskRun) -> dict:
+    overlays = risk_overlays(user=request.user, run=run, layers=LAYER_ORDER)
+    for name, layer in overlays["layers"].items():
+        layer["url"] = reverse("risk-overlay", kwargs={"slug": run.reserve.slug, "run_id": run.pk, "layer": name})
+    return overlays
 
 
 class RiskStatusView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="Risk model status for a reserve")
     def get(self, request: Request, slug: str) -> Response:
+        """Reads only: the map images were drawn when the terrain was imported and the run computed;
+        `hillshade` is null until the basemap is drawn."""
         reserve = risk_reserve_get(user=request.user, slug=slug)
         latest, current = risk_run_latest(reserve=reserve), risk_run_current(reserve=reserve)
-        clearance = has_clearance(user=request.user, reserve=reserve)
         terrain = TerrainGrid.objects.filter(reserve=reserve).first()
+        stored = hillshade_png_get(terrain) if terrain is not None else None
         hillshade = None
-        if terrain is not None:
-            _path, bounds = hillshade_png(terrain)
-            hillshade = {"url": reverse("risk-hillshade", kwargs={"slug": reserve.slug}), "bounds": bounds}
+        if stored is not None:
+            hillshade = {"url": reverse("risk-hillshade", kwargs={"slug": reserve.slug}), "bounds": stored[1]}
         return Response({
             "reserve": reserve.slug,
             "latest": RiskRunSerializer(latest).data if latest else None,
             "current": RiskRunSerializer(current).data if current else None,
-            "overlays": _overlays(request, latest, clearance) if latest else None,
+            "overlays": _overlays(request, latest) if latest else None,
             "hillshade": hillshade,
         })  # fmt: skip
 
@@ -91,8 +88,7 @@ class RiskExplainView(APIView):
         query = ExplainQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         run = _latest(reserve)
-        clearance = has_clearance(user=request.user, reserve=reserve)
-        return Response(risk_cell_explain(run=run, clearance=clearance, **query.validated_data))
+        return Response(risk_cell_explain(user=request.user, run=run, **query.validated_data))
 
 
 class RiskValleysView(APIView):
