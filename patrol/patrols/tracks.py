@@ -1,16 +1,11 @@
 """Patrol tracks: measuring them in the reserve's metric CRS and rebuilding them from the phone's fixes."""
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol, TrackPoint
 from patrol.reserves.models import Reserve
-
-
-def _queue_track_measure(patrol: Patrol) -> None:
-    from patrol.patrols.tasks import patrol_track_measure_task
-
-    transaction.on_commit(lambda: patrol_track_measure_task.delay(patrol.pk))
 
 
 def _track_length_km(epsg: int) -> Func:
@@ -36,7 +31,8 @@ def patrol_track_measure(*, patrol_id: int) -> float | None:
 
 
 def patrol_track_rebuild(*, patrol: Patrol) -> None:
-    """Set the patrol's track from its GPS points: one line per segment, in time order; then measure it.
+    """Set the patrol's track from its GPS points: one line per segment, in time order; a changed track
+    is measured after commit, and the risk recomputed (`evidence_changed`).
 
     A segment needs two distinct positions to be a line; shorter ones are left out of the track.
     """
@@ -55,4 +51,4 @@ def patrol_track_rebuild(*, patrol: Patrol) -> None:
         )
         changed = cursor.rowcount
     if changed:
-        _queue_track_measure(patrol)
+        evidence_changed(reserve_id=patrol.reserve_id, patrol_ids=[patrol.pk])

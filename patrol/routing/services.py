@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy import ndimage
 
+from patrol.jobs.runner import job_enqueue, job_run
 from patrol.patrols.models import Patrol
 from patrol.reserves.access import require_manager
 from patrol.reserves.models import Post, Reserve
@@ -51,44 +52,50 @@ def recent_coverage(grid: TerrainGrid, *, days: int, radius_m: float) -> np.ndar
 def route_plan_request(*, actor: User, reserve: Reserve, start_post: Post, end_post: Post | None = None,
                        **options: Any) -> RoutePlan:  # fmt: skip
     """Managers ask for a route suggestion; it is computed in the background (route_plan_compute)."""
-    require_manager(user=actor, reserve=reserve)
+    plan = RoutePlan(reserve=reserve, requested_by=actor, start_post=start_post, end_post=end_post, **options)
+    return route_plan_submit(actor=actor, plan=plan)
+
+
+def route_plan_check(*, reserve: Reserve, start_post: Post | None, end_post: Post | None) -> None:
+    """The posts must be the reserve's, and the reserve must have terrain (raises ValidationError)."""
     for name, post in (("start_post", start_post), ("end_post", end_post)):
         if post is not None and post.reserve_id != reserve.pk:
             raise ValidationError({name: [_("This post belongs to another reserve.")]})
     if not TerrainGrid.objects.filter(reserve=reserve).exists():
         raise ValidationError({"reserve": [_("This reserve has no terrain yet: import a DEM first (import_dem).")]})
-    plan = RoutePlan(reserve=reserve, requested_by=actor, start_post=start_post, end_post=end_post, **options)
+
+
+@transaction.atomic
+def route_plan_submit(*, actor: User, plan: RoutePlan) -> RoutePlan:
+    """Check and store a new, unsaved plan and queue its computation on commit (the API builds the plan
+    from its fields, the admin from its form). Superusers (the admin) need no membership."""
+    if not actor.is_superuser:
+        require_manager(user=actor, reserve=plan.reserve)
+    route_plan_check(reserve=plan.reserve, start_post=plan.start_post, end_post=plan.end_post)
+    plan.requested_by = plan.requested_by or actor
+    plan.status = RoutePlan.Status.QUEUED
     plan.full_clean()
     plan.save()
-    from patrol.routing.tasks import route_plan_compute_task
-
-    transaction.on_commit(lambda: route_plan_compute_task.delay(plan.pk))
+    job_enqueue(plan)
     return plan
 
 
-def route_plan_compute(*, plan_id: int, risk: np.ndarray | None = None, risk_source: str = "") -> RoutePlan:
-    """Plan the route(s) of a RoutePlan and store them; a plan that cannot be made is marked failed
-    with the reason. Safe to run twice: a finished plan is left as it is."""
-    plan = RoutePlan.objects.select_related("reserve", "start_post", "end_post").get(pk=plan_id)
-    if plan.status in (RoutePlan.Status.DONE, RoutePlan.Status.FAILED):
-        return plan
-    RoutePlan.objects.filter(pk=plan.pk).update(status=RoutePlan.Status.RUNNING)
-    grid = TerrainGrid.objects.get(reserve=plan.reserve)
-    dem = grid_raster(grid)
-    if risk is None:
-        from threats.risk.surface import current_risk_surface
+def route_plan_compute(*, plan_id: int, risk: np.ndarray | None = None, risk_source: str = "") -> RoutePlan | None:
+    """Plan the route(s) of a queued RoutePlan and store them (a job: claimed once, with a heartbeat).
+    A plan that cannot be made is marked failed with the reason; any other error fails it with its
+    message. Safe to run twice: a plan already claimed or finished is left as it is."""
 
-        risk, risk_source = current_risk_surface(grid)
-    try:
-        routes = _plan(plan, grid, dem, risk)
-    except RoutePlanningError as exc:
-        plan.status, plan.error = RoutePlan.Status.FAILED, str(exc)
-    else:
-        plan.status, plan.routes, plan.error = RoutePlan.Status.DONE, routes, ""
-    plan.risk_source = risk_source
-    plan.finished_at = timezone.now()
-    plan.save(update_fields=["status", "error", "routes", "risk_source", "finished_at"])
-    return plan
+    def work(plan: RoutePlan) -> dict[str, Any]:
+        surface, source = risk, risk_source
+        grid = TerrainGrid.objects.get(reserve=plan.reserve)
+        dem = grid_raster(grid)
+        if surface is None:
+            from threats.risk.surface import current_risk_surface
+
+            surface, source = current_risk_surface(grid)
+        return {"routes": _plan(plan, grid, dem, surface), "risk_source": source}
+
+    return job_run(RoutePlan, plan_id, work, expected=(RoutePlanningError,))
 
 
 def _plan(plan: RoutePlan, grid: TerrainGrid, dem: Raster, risk: np.ndarray) -> list[dict]:
