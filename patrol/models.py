@@ -1,5 +1,6 @@
 """Django loads an app's models from here: each domain keeps its own models module."""
 
+from patrol.jobs.models import OutboxMessage
 from patrol.patrols.models import Patrol, TrackPoint
 from patrol.reserves.models import (
     AccessPoint,
@@ -13,11 +14,12 @@ from patrol.reserves.models import (
     validate_timezone,
 )
 from patrol.routing.models import RoutePlan
-from patrol.terrain.models import TerrainGrid, ValleyReach
+from patrol.terrain.models import TerrainGrid, TerrainImport, ValleyReach
 
 __all__ = [
     "AccessPoint",
     "Membership",
+    "OutboxMessage",
     "Patrol",
     "Post",
     "Reserve",
@@ -25,6 +27,7 @@ __all__ = [
     "RoutePlan",
     "Team",
     "TerrainGrid",
+    "TerrainImport",
     "TrackPoint",
     "ValleyReach",
     "Zone",

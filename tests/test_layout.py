@@ -89,16 +89,10 @@ def test_the_layout_sees_the_modules():
     assert ("threats.risk.compute", "patrol.terrain.models") in GRAPH.edges
 
 
-# Known and tolerated until the risk job rework lands (issue 8): compute.py schedules runs and queues
-# the task that computes them. Breaking it means moving the scheduling out of compute.py, which is
-# being rewritten at the same time; nothing else may join this cycle.
-TOLERATED_CYCLES = [{"threats.risk.compute", "threats.risk.tasks"}]
-
-
 def test_no_import_cycles():
     cycles = []
     for component in nx.strongly_connected_components(GRAPH):
-        if len(component) > 1 and component not in TOLERATED_CYCLES:
+        if len(component) > 1:
             cycle = nx.find_cycle(GRAPH.subgraph(component))
             cycles.append(" -> ".join([a for a, _b in cycle] + [cycle[0][0]]))
     assert not cycles, "import cycles:\n" + "\n".join(sorted(cycles))

@@ -151,9 +151,8 @@ IRBIS_LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ACC
 IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("IRBIS_LOGIN_MAX_FAILURES_PER_ADDRESS", default=50)
 IRBIS_LOGIN_WINDOW_S = env.int("IRBIS_LOGIN_WINDOW_S", default=900)
 IRBIS_SENSITIVE_GRID_DEGREES = env.float("IRBIS_SENSITIVE_GRID_DEGREES", default=0.1)
-# Patrol asks the risk model (threats builds on patrol) through these two names (patrol/reserves/risk.py).
+# Patrol asks the risk model (threats builds on patrol) for its surface through this name (patrol/reserves/risk.py).
 IRBIS_RISK_SURFACE = "threats.risk.surface.current_risk_surface"
-IRBIS_RISK_RECOMPUTE = "threats.risk.compute.risk_recompute_schedule"
 
 LOGGING = {
     "version": 1,
@@ -187,3 +186,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("IRBIS_RISK_NIGHTLY_HOUR_UTC", default=20), minute=30),
     },
 }
+
+# --- Outbox and background jobs (patrol/jobs/, docs/adr/0005-outbox-and-jobs.md) -------------------
+# Work that follows a commit is written to an outbox with the data; the relay sends what the broker
+# could not take at commit time. Jobs (risk runs, route plans, DEM imports) beat a heartbeat while
+# they run; the sweep queues again (up to IRBIS_JOB_MAX_ATTEMPTS claims) or fails a running job
+# whose heartbeat is older than IRBIS_JOB_STALE_SECONDS: its worker died.
+IRBIS_OUTBOX_RELAY_SECONDS = env.int("IRBIS_OUTBOX_RELAY_SECONDS", default=30)
+IRBIS_JOB_HEARTBEAT_SECONDS = env.float("IRBIS_JOB_HEARTBEAT_SECONDS", default=15.0)
+IRBIS_JOB_STALE_SECONDS = env.int("IRBIS_JOB_STALE_SECONDS", default=180)
+IRBIS_JOB_MAX_ATTEMPTS = env.int("IRBIS_JOB_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "patrol.jobs.tasks.outbox_relay_task",
+    "schedule": float(IRBIS_OUTBOX_RELAY_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "patrol.jobs.tasks.jobs_sweep_task", "schedule": 60.0}

@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from patrol.jobs.admin import EvidenceAdminMixin
 from patrol.patrols.models import Patrol, TrackPoint
 from patrol.reserves.admin_base import ReadOnlyAdmin, ReserveScopedHistoryAdmin
 
 
 @admin.register(Patrol)
-class PatrolAdmin(ReserveScopedHistoryAdmin):
+class PatrolAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
+    track_field = "track"
     list_display = ["__str__", "reserve", "team", "status", "transport", "planned_start", "actual_start"]
     list_filter = ["reserve", "status", "transport", "team"]
     date_hierarchy = "planned_start"

@@ -1,7 +1,8 @@
 """GPX tracks from handheld GPS units (Garmin and the like) as a patrol's actual track.
 
 `gpx_parse` is pure (bytes in, geometry and times out); `patrol_track_import` stores the result on a
-patrol and has its length measured in the reserve's projected CRS (patrol.services).
+patrol; after commit its length is measured in the reserve's projected CRS and the risk recomputed
+(patrol.jobs.follow_up.evidence_changed).
 """
 
 from dataclasses import dataclass, field
@@ -14,10 +15,9 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol
 from patrol.patrols.services import patrol_update
-from patrol.patrols.tracks import _queue_track_measure
-from patrol.reserves.risk import risk_recompute_after_new_data
 from patrol.reserves.selectors import User
 
 # GPS units without a fix write dummy dates (1901, 1970, 1999 rollover...): such times are not used.
@@ -101,7 +101,6 @@ def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | 
     With an actor (the manager's upload) the role rules of patrol_update apply; commands pass None.
     """
     parsed = gpx_parse(content)
-    risk_recompute_after_new_data(patrol.reserve_id)  # a new track is new effort: one debounced risk recompute
     data: dict[str, Any] = {"track": parsed.track}
     if parsed.start is not None:
         data["actual_start"] = parsed.start
@@ -115,5 +114,5 @@ def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | 
     patrol.version += 1
     patrol.full_clean()
     patrol.save()
-    _queue_track_measure(patrol)
+    evidence_changed(reserve_id=patrol.reserve_id, patrol_ids=[patrol.pk])  # new effort: measure, recompute risk
     return parsed

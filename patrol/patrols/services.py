@@ -1,4 +1,5 @@
-"""Writes for patrols."""
+"""Writes for patrols. Each changes the evidence of the risk model: `evidence_changed` queues the follow-up
+work (risk recompute, track measuring) on commit."""
 
 from typing import Any
 
@@ -6,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol
-from patrol.patrols.tracks import _queue_track_measure
 from patrol.reserves.access import membership_require, require_manager
 from patrol.reserves.models import Membership, Reserve, Role, Team
 from patrol.reserves.selectors import User
@@ -42,8 +43,7 @@ def patrol_create(*, actor: User | None, reserve: Reserve, team: Team, **fields:
         if membership.role == Role.RANGER and not team.members.filter(pk=actor.pk).exists():
             raise PermissionDenied(_("Rangers may only create patrols for their own team."))
     patrol = _save(Patrol(reserve=reserve, team=team, **fields))
-    if patrol.track is not None:
-        _queue_track_measure(patrol)
+    evidence_changed(reserve_id=reserve.pk, patrol_ids=[patrol.pk] if patrol.track is not None else [])
     return patrol
 
 
@@ -57,12 +57,13 @@ def patrol_update(*, actor: User, patrol: Patrol, data: dict[str, Any]) -> Patro
         setattr(patrol, field, value)
     patrol.version += 1
     _save(patrol)
-    if "track" in data:
-        _queue_track_measure(patrol)
+    evidence_changed(reserve_id=patrol.reserve_id, patrol_ids=[patrol.pk] if "track" in data else [])
     return patrol
 
 
 @transaction.atomic
 def patrol_delete(*, actor: User, patrol: Patrol) -> None:
     require_manager(user=actor, reserve=patrol.reserve)
+    reserve_id = patrol.reserve_id
     patrol.delete()
+    evidence_changed(reserve_id=reserve_id)

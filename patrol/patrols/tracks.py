@@ -1,17 +1,14 @@
-"""Patrol tracks rebuilt from the phone's fixes; measuring them is queued (patrol.patrols.measure)."""
+"""Patrol tracks rebuilt from the phone's fixes; measuring them follows through the outbox (patrol.patrols.measure)."""
 
-from django.db import connection, transaction
+from django.db import connection
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol, TrackPoint
-from patrol.patrols.tasks import patrol_track_measure_task
-
-
-def _queue_track_measure(patrol: Patrol) -> None:
-    transaction.on_commit(lambda: patrol_track_measure_task.delay(patrol.pk))
 
 
 def patrol_track_rebuild(*, patrol: Patrol) -> None:
-    """Set the patrol's track from its GPS points: one line per segment, in time order; then measure it.
+    """Set the patrol's track from its GPS points: one line per segment, in time order; a changed track
+    is measured after commit, and the risk recomputed (`evidence_changed`).
 
     A segment needs two distinct positions to be a line; shorter ones are left out of the track.
     """
@@ -30,4 +27,4 @@ def patrol_track_rebuild(*, patrol: Patrol) -> None:
         )
         changed = cursor.rowcount
     if changed:
-        _queue_track_measure(patrol)
+        evidence_changed(reserve_id=patrol.reserve_id, patrol_ids=[patrol.pk])

@@ -1,12 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from patrol.reserves.admin_base import ReserveScopedAdmin, admin_reserve_ids
 from patrol.reserves.models import AccessPoint, LoginFailure, Membership, Post, Reserve, Role, Team, Zone
-from patrol.terrain.services import DEFAULT_RESOLUTION_M
-from patrol.terrain.tasks import terrain_import_task
+from patrol.terrain.services import DEFAULT_RESOLUTION_M, terrain_import_request
 
 
 @admin.register(Reserve)
@@ -34,8 +32,10 @@ class ReserveAdmin(ReserveScopedAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "dem" in form.changed_data and obj.dem:
-            # Resampling and valley extraction take seconds to minutes: done by the worker.
-            transaction.on_commit(lambda: terrain_import_task.delay(obj.pk, DEFAULT_RESOLUTION_M))
+            # Resampling and valley extraction take seconds to minutes: a job for the worker, sent on commit.
+            terrain_import_request(
+                reserve=obj, path=obj.dem.path, resolution_m=DEFAULT_RESOLUTION_M, actor=request.user
+            )
             self.message_user(request, _("The elevation model is being imported; terrain layers follow shortly."))
 
 

@@ -1,14 +1,13 @@
 """What patrol asks of the risk model, without importing it.
 
 The risk model (threats.risk) builds on patrol: it reads reserves, patrols and terrain. Patrol in
-turn needs two things from it: the route planner plans over the current risk surface, and a new
-patrol track (GPX import) is new effort that should trigger a risk recompute. To keep imports one
-way, patrol names these two functions in settings (like Django's EMAIL_BACKEND) and the composition
-root (config.settings.base) points them at threats:
+turn needs the current risk surface to plan routes over. To keep imports one way, patrol names that
+function in settings (like Django's EMAIL_BACKEND) and the composition root (config.settings.base)
+points it at threats: IRBIS_RISK_SURFACE, the dotted path of
+f(terrain: TerrainGrid) -> (array on the terrain grid, description).
 
-- IRBIS_RISK_SURFACE: dotted path of f(terrain: TerrainGrid) -> (array on the terrain grid, description);
-- IRBIS_RISK_RECOMPUTE: dotted path of f(reserve_id: int) -> None, called inside the writing
-  transaction (it defers its own work to on_commit); empty to do nothing.
+(New evidence asks for a risk recompute through the outbox, by Celery task name:
+patrol.jobs.follow_up.evidence_changed.)
 """
 
 from __future__ import annotations
@@ -30,10 +29,3 @@ def risk_surface_for(terrain: TerrainGrid) -> tuple[np.ndarray, str]:
     if not path:
         raise ImproperlyConfigured("IRBIS_RISK_SURFACE names no risk surface: route planning needs one")
     return import_string(path)(terrain)
-
-
-def risk_recompute_after_new_data(reserve_id: int) -> None:
-    """Tell the risk model that the reserve has new effort or finds (a no-op when none is configured)."""
-    path = getattr(settings, "IRBIS_RISK_RECOMPUTE", "")
-    if path:
-        import_string(path)(reserve_id)

@@ -7,12 +7,14 @@ through IRBIS_RISK_SURFACE (patrol.reserves.risk), never by importing threats.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy import ndimage
 
+from patrol.jobs.runner import job_run
 from patrol.patrols.models import Patrol
 from patrol.reserves.risk import risk_surface_for
 from patrol.routing.export import route_feature_collection, route_gpx, route_kml
@@ -43,30 +45,23 @@ def recent_coverage(grid: TerrainGrid, *, days: int, radius_m: float) -> np.ndar
     return covered.astype(float)
 
 
-def route_plan_compute(*, plan_id: int, risk: np.ndarray | None = None, risk_source: str = "") -> RoutePlan:
-    """Plan the route(s) of a RoutePlan and store them; a plan that cannot be made is marked failed
-    with the reason. Safe to run twice: a finished plan is left as it is.
+def route_plan_compute(*, plan_id: int, risk: np.ndarray | None = None, risk_source: str = "") -> RoutePlan | None:
+    """Plan the route(s) of a queued RoutePlan and store them (a job: claimed once, with a heartbeat).
+    A plan that cannot be made is marked failed with the reason; any other error fails it with its
+    message. Safe to run twice: a plan already claimed or finished is left as it is.
 
     The risk surface is the caller's (`risk`, on the terrain grid) or, by default, the risk model's
     current one, asked for through IRBIS_RISK_SURFACE (patrol.reserves.risk)."""
-    plan = RoutePlan.objects.select_related("reserve", "start_post", "end_post").get(pk=plan_id)
-    if plan.status in (RoutePlan.Status.DONE, RoutePlan.Status.FAILED):
-        return plan
-    RoutePlan.objects.filter(pk=plan.pk).update(status=RoutePlan.Status.RUNNING)
-    grid = TerrainGrid.objects.get(reserve=plan.reserve)
-    dem = grid_raster(grid)
-    if risk is None:
-        risk, risk_source = risk_surface_for(grid)
-    try:
-        routes = _plan(plan, grid, dem, risk)
-    except RoutePlanningError as exc:
-        plan.status, plan.error = RoutePlan.Status.FAILED, str(exc)
-    else:
-        plan.status, plan.routes, plan.error = RoutePlan.Status.DONE, routes, ""
-    plan.risk_source = risk_source
-    plan.finished_at = timezone.now()
-    plan.save(update_fields=["status", "error", "routes", "risk_source", "finished_at"])
-    return plan
+
+    def work(plan: RoutePlan) -> dict[str, Any]:
+        surface, source = risk, risk_source
+        grid = TerrainGrid.objects.get(reserve=plan.reserve)
+        dem = grid_raster(grid)
+        if surface is None:
+            surface, source = risk_surface_for(grid)
+        return {"routes": _plan(plan, grid, dem, surface), "risk_source": source}
+
+    return job_run(RoutePlan, plan_id, work, expected=(RoutePlanningError,))
 
 
 def _plan(plan: RoutePlan, grid: TerrainGrid, dem: Raster, risk: np.ndarray) -> list[dict]:

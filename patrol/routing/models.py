@@ -5,18 +5,16 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from patrol.jobs.models import Job
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Post, Reserve
 
 
-class RoutePlan(models.Model):
-    """A suggested patrol route, computed in the background from the reserve's terrain and risk."""
+class RoutePlan(Job):
+    """A suggested patrol route, computed in the background from the reserve's terrain and risk (a job:
+    status, attempts, heartbeat and error come from patrol.jobs.models.Job)."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    job_task = "patrol.routing.tasks.route_plan_compute_task"
 
     reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="route_plans")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -29,12 +27,9 @@ class RoutePlan(models.Model):
     transport = models.CharField(_("transport"), max_length=16, choices=Patrol.Transport.choices, default="foot")
     alternatives = models.PositiveSmallIntegerField(_("alternative routes"), default=1)
     avoid_recent_days = models.PositiveSmallIntegerField(_("discount cells patrolled in the last N days"), default=14)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    error = models.TextField(_("error"), blank=True)
     risk_source = models.CharField(_("risk surface used"), max_length=200, blank=True)
     routes = models.JSONField(_("routes (GeoJSON FeatureCollections)"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,10 +1,12 @@
-"""Background work for route plans."""
+"""Background work for route plans (jobs: patrol.jobs.runner)."""
 
 from celery import shared_task
 
 from patrol.routing.compute import route_plan_compute
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def route_plan_compute_task(plan_id: int) -> str:
-    return route_plan_compute(plan_id=plan_id).status
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def route_plan_compute_task(plan_id: int) -> str | None:
+    """Compute a queued RoutePlan (one already claimed or finished is left as it is)."""
+    plan = route_plan_compute(plan_id=plan_id)
+    return None if plan is None else plan.status

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from patrol.reserves.admin_base import ReserveScopedAdmin
-from patrol.terrain.models import TerrainGrid, ValleyReach
+from patrol.terrain.models import TerrainGrid, TerrainImport, ValleyReach
 
 
 @admin.register(TerrainGrid)
@@ -17,3 +17,15 @@ class TerrainGridAdmin(ReserveScopedAdmin):
 class ValleyReachAdmin(ReserveScopedAdmin):
     list_display = ["name", "reserve", "length_m", "catchment_km2"]
     list_filter = ["reserve"]
+
+
+@admin.register(TerrainImport)
+class TerrainImportAdmin(ReserveScopedAdmin):
+    """DEM imports are made by uploading a DEM on the reserve; here they are followed."""
+
+    list_display = ["__str__", "reserve", "status", "resolution_m", "attempts", "created_at", "finished_at"]
+    list_filter = ["reserve", "status"]
+    readonly_fields = [f.name for f in TerrainImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

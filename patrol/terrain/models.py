@@ -1,9 +1,11 @@
 """A reserve's terrain grid (elevation and derived layers) and its valley network."""
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from patrol.jobs.models import Job
 from patrol.reserves.geo import WGS84
 from patrol.reserves.models import Reserve
 from patrol.terrain.grid import Grid
@@ -45,6 +47,30 @@ class TerrainGrid(models.Model):
     @property
     def grid(self) -> Grid:
         return Grid.from_geotransform(self.geotransform, (self.height, self.width))
+
+
+class TerrainImport(Job):
+    """A DEM import the worker runs (an upload in the admin): resample the file at `source_path` into the
+    reserve's projected CRS at `resolution_m` and derive its layers; `grid` is the result."""
+
+    job_task = "patrol.terrain.tasks.terrain_import_task"
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="terrain_imports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")  # fmt: skip
+    source_path = models.CharField(_("DEM file"), max_length=500)
+    resolution_m = models.FloatField(_("resolution (m)"))
+    grid = models.ForeignKey(TerrainGrid, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(resolution_m__gt=0), name="terrain_import_resolution_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"DEM import #{self.pk} for {self.reserve} ({self.get_status_display()})"
 
 
 class ValleyReach(models.Model):

@@ -1,6 +1,7 @@
-"""Writes for terrain and route planning: importing a reserve's DEM, and computing route suggestions.
+"""Writes for terrain: importing a reserve's DEM, now (`terrain_import`) or as a background job
+(`terrain_import_request`, run by the worker through `terrain_import_run`).
 
-The numerical work lives in patrol.raster_io, patrol.terrain and patrol.routing (arrays in, arrays
+The numerical work lives in patrol.terrain.raster_io and patrol.terrain.graph (arrays in, arrays
 out); this module moves data between them and the database.
 """
 
@@ -18,11 +19,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from scipy import ndimage
 
+from patrol.jobs.runner import job_enqueue, job_run
 from patrol.reserves.access import require_manager
 from patrol.reserves.models import Reserve, Zone
 from patrol.reserves.selectors import User
 from patrol.terrain.graph import hillshade, slope_degrees, valley_network
-from patrol.terrain.models import TerrainGrid, ValleyReach
+from patrol.terrain.models import TerrainGrid, TerrainImport, ValleyReach
 from patrol.terrain.raster_io import (
     Raster,
     RasterError,
@@ -116,6 +118,32 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
         ))  # fmt: skip
     ValleyReach.objects.bulk_create(rows)
     return grid
+
+
+@transaction.atomic
+def terrain_import_request(*, reserve: Reserve, path: str | os.PathLike, resolution_m: float = DEFAULT_RESOLUTION_M,
+                           actor: User | None = None) -> TerrainImport:  # fmt: skip
+    """Queue a DEM import for the worker (resampling and valleys take seconds to minutes); the job
+    is sent when the transaction commits. With an actor, only managers may ask."""
+    if actor is not None and not actor.is_superuser:
+        require_manager(user=actor, reserve=reserve)
+    job = TerrainImport(reserve=reserve, source_path=str(path), resolution_m=resolution_m,
+                        requested_by=actor if actor is not None and actor.is_authenticated else None)  # fmt: skip
+    job.full_clean()
+    job.save()
+    job_enqueue(job)
+    return job
+
+
+def terrain_import_run(*, import_id: int) -> TerrainImport | None:
+    """The worker's body of a DEM import job: a file that cannot be imported fails the job with the reason."""
+
+    def work(job: TerrainImport) -> dict:
+        grid = terrain_import(reserve=job.reserve, path=job.source_path, resolution_m=job.resolution_m)
+        return {"grid": grid}
+
+    return job_run(TerrainImport, import_id, work, expected=(ValidationError,),
+                   message_of=lambda exc: " ".join(exc.messages))  # fmt: skip
 
 
 def _check_overlap(reserve: Reserve, dem: Raster, name: str) -> None:

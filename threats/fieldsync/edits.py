@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.reserves.access import membership_require
 from patrol.reserves.selectors import CREATE_ROLES, WRITE_ALL_ROLES
 from threats.fieldsync.models import Device
@@ -58,4 +59,6 @@ def sync_record_edit(*, actor: Any, device: Device, client_uuid: uuid.UUID, vers
     record.version += 1
     record.full_clean()
     record.save()
+    track_changed = kind == Kind.PATROL and "track" in values
+    evidence_changed(reserve_id=reserve.pk, patrol_ids=[record.pk] if track_changed else [])
     return record

@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol, TrackPoint
 from patrol.patrols.selectors import patrols_for_user
 from patrol.patrols.services import patrol_create
@@ -35,7 +36,6 @@ from threats.fieldsync.selectors import receipts_by_uuid
 from threats.records.models import Detection, Incident, SnareFind
 from threats.records.selectors import snare_finds_for_user
 from threats.records.services import detection_create, incident_create, snare_find_create
-from threats.risk.compute import risk_recompute_schedule
 
 
 @transaction.atomic
@@ -92,7 +92,7 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
     SyncReceipt.objects.filter(pk__in=[i.receipt.pk for i in claimed if i.result["status"] != "created"]).delete()
     _receipts_point_to([(i.receipt.pk, i.result["id"]) for i in claimed if i.result["status"] == "created"])
     if any(i.result["status"] == "created" for i in claimed):
-        risk_recompute_schedule(reserve)  # one debounced risk recompute per batch (threats/risk_services.py)
+        evidence_changed(reserve_id=reserve.pk)  # one debounced risk recompute per batch, after commit
 
     for item in items:
         if item.same_as is not None:

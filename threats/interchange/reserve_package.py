@@ -26,6 +26,7 @@ from django.core.files import File
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.gpx import GpxError, patrol_track_import
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import AccessPoint, Post, Reserve, Team, Zone
@@ -229,6 +230,7 @@ def reserve_package_import(*, folder: str | Path, slug: str, resolution_m: float
         with open(folder / "dem.tif", "rb") as handle:
             reserve.dem.save(f"{slug}-dem.tif", File(handle), save=True)
         report.counts["dem"] = 1
+    evidence_changed(reserve_id=reserve.pk)  # the risk model's first run for the new reserve, after commit
     return report
 
 
@@ -430,6 +432,8 @@ def camtrap_import(*, reserve: Reserve, folder: str | Path) -> ImportReport:
                    .values_list("client_uuid", flat=True))  # fmt: skip
     fresh = [r for r in rows if r.client_uuid not in existing]
     bulk_create_with_history(fresh, Detection, batch_size=1000)
+    if fresh:
+        evidence_changed(reserve_id=reserve.pk)
     trap_days = sum(d.trap_days for d in package.deployments)
     report.counts.update({"camera deployments": len(deployments), "camera detections": len(fresh)})
     kinds = Counter(r.observation_type for r in fresh)

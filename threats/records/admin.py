@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Value
 from django.utils.translation import gettext_lazy as _
 
+from patrol.jobs.admin import EvidenceAdminMixin
 from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
 from patrol.reserves.models import Membership
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
@@ -28,7 +29,7 @@ class SpeciesAdmin(admin.ModelAdmin):
 
 
 @admin.register(SnareFind)
-class SnareFindAdmin(ReserveScopedHistoryAdmin):
+class SnareFindAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
     list_display = ["found_at", "reserve", "count", "material", "state", "catch_species", "action", "needs_review"]
     list_filter = ["reserve", "material", "state", "action", "needs_review"]
     date_hierarchy = "found_at"
@@ -36,7 +37,7 @@ class SnareFindAdmin(ReserveScopedHistoryAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReserveScopedHistoryAdmin):
+class IncidentAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
     list_display = ["occurred_at", "reserve", "kind", "needs_review"]
     list_filter = ["reserve", "kind"]
     date_hierarchy = "occurred_at"
@@ -85,7 +86,7 @@ class GeneralisedLocationMixin:
 
 
 @admin.register(Detection)
-class DetectionAdmin(GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
+class DetectionAdmin(EvidenceAdminMixin, GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
     selector = staticmethod(detections_for_user)
     list_display = ["observed_at", "reserve", "species", "method", "count", "individual_id", "shown_location"]
     list_filter = ["reserve", "species", "method"]

@@ -2,6 +2,8 @@
 
 Every create takes the acting user (None for trusted commands such as imports and the demo seed),
 checks the role rules, validates the record against its reserve, and saves it in one transaction.
+Creates, updates and deletes of snare finds, incidents and detections change the risk model's evidence:
+they call `evidence_changed`, which queues the debounced risk recompute on commit.
 """
 
 from typing import Any
@@ -10,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol
 from patrol.reserves.access import require_manager, require_record_create
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import User
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind
-from threats.risk.compute import risk_recompute_schedule
 
 
 def _check_same_reserve(reserve: Reserve, **refs: Any) -> None:
@@ -42,7 +44,7 @@ def _record_create(model: type, *, actor: User | None, reserve: Reserve, patrol:
         for find in snare_finds:
             _check_same_reserve(reserve, snare_finds=find)
         record.snare_finds.set(snare_finds)
-    risk_recompute_schedule(reserve)  # new evidence: one debounced risk recompute (threats/risk_services.py)
+    evidence_changed(reserve_id=reserve.pk)
     return record
 
 
@@ -79,13 +81,16 @@ def record_update(*, actor: User, record: SnareFind | Incident | Detection, data
         for find in snare_finds:
             _check_same_reserve(record.reserve, snare_finds=find)
         record.snare_finds.set(snare_finds)
+    evidence_changed(reserve_id=record.reserve_id)
     return record
 
 
 @transaction.atomic
 def record_delete(*, actor: User, record: Any) -> None:
     require_manager(user=actor, reserve=record.reserve)
+    reserve_id = record.reserve_id
     record.delete()
+    evidence_changed(reserve_id=reserve_id)
 
 
 @transaction.atomic

@@ -5,9 +5,12 @@ moves data between it and the database:
 
 - `risk_inputs_build` reads a reserve's records for a time window and turns them into `RiskInputs`
   on the reserve's terrain grid (metres in its projected CRS, epoch seconds);
-- `risk_recompute_schedule` is called by the create services after new data: on commit it queues
-  ONE recompute a few minutes later, however many records arrive meanwhile (see "Debounce" below);
-- `risk_run_compute` (the Celery task's body) fits the model on the last IRBIS_RISK_WINDOW_DAYS (from
+- `risk_recompute_enqueue` runs after every change of the evidence: each write calls
+  patrol.jobs.follow_up.evidence_changed in its transaction, whose outbox message runs
+  threats.risk.tasks.risk_recompute_task after the commit; it queues ONE recompute a few minutes later,
+  however many records arrive meanwhile (see "Debounce" below);
+- `risk_run_compute` (the Celery task's body, a job of patrol.jobs.runner: claimed once, heartbeat,
+  any failure recorded) fits the model on the last IRBIS_RISK_WINDOW_DAYS (from
   the reserve's first patrol if that is later: the exposure term reads the window's length, and a
   window reaching back before any patrol would dilute it), stores the layers as GeoTIFFs on the
   terrain grid plus what `explain` needs, ranks the valleys against the previous period, and records
@@ -15,11 +18,13 @@ moves data between it and the database:
 - `risk_nightly_schedule` queues a recompute for every reserve with terrain (Celery beat).
 
 Debounce: at most one run per reserve may be QUEUED (a partial unique constraint). The first trigger
-(on commit of the transaction that wrote the data) creates it with `not_before = now +
-IRBIS_RISK_DEBOUNCE_SECONDS` and queues the task with that countdown; later triggers hit the
-constraint and do nothing: the queued run will read their data too. When the task starts it moves
-the run to RUNNING, so data arriving during a computation queue the next one. A queued run whose
-task was lost (broker flushed) is queued again by the next trigger or the nightly task once overdue.
+(after the commit of the transaction that wrote the data) creates it with `not_before = now +
+IRBIS_RISK_DEBOUNCE_SECONDS` and queues the task (through the outbox) with that countdown; later
+triggers hit the constraint and do nothing: the queued run will read their data too. When the task
+starts it moves the run to RUNNING, so data arriving during a computation queue the next one. A
+queued run whose task was lost (broker flushed) is queued again by the next trigger or the nightly
+task once overdue; a running run whose worker died is queued again by the job sweep
+(patrol.jobs.runner.jobs_sweep), unless another run already waits for the reserve.
 
 Explaining a cell: the stored run keeps, per cell, each term's contribution to log-intensity, the
 frailty, the effort and the nearby finds (float32, one compressed .npz per run) and the baseline in
@@ -45,6 +50,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.storage import private_storage
+from patrol.jobs.runner import job_enqueue, job_run
 from patrol.reserves.access import require_manager
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import User
@@ -58,7 +64,6 @@ from threats.risk.inputs import (
     debounce_seconds,
     first_patrol_time,
     input_counts,
-    logger,
     risk_inputs_build,
     terrain_features_for,
     trend_days,
@@ -71,25 +76,11 @@ from threats.risk.rendering import render_run_overlays
 LAYERS = ("snares", "uncertainty", "leopard", "effort")
 
 
-def _queue_task(run_id: int, countdown: int) -> None:
-    from threats.risk.tasks import risk_run_compute_task
-
-    transaction.on_commit(lambda: risk_run_compute_task.apply_async((run_id,), countdown=countdown))
-
-
-def risk_recompute_schedule(reserve: Reserve | int, *, delay_s: int | None = None,
-                            trigger: str = RiskRun.Trigger.DATA) -> None:  # fmt: skip
-    """After new data: queue one recompute of the reserve's risk `delay_s` seconds (default
-    IRBIS_RISK_DEBOUNCE_SECONDS) from now, unless one already waits. Called by the create services in
-    their transaction; the work happens on commit (`risk_recompute_enqueue`), so a rolled-back write
-    queues nothing and the ingest transaction gains no query and no lock."""
-    reserve_id = reserve if isinstance(reserve, int) else reserve.pk
-    transaction.on_commit(lambda: risk_recompute_enqueue(reserve_id, delay_s=delay_s, trigger=trigger))
-
-
 def risk_recompute_enqueue(reserve_id: int, *, delay_s: int | None = None,
                            trigger: str = RiskRun.Trigger.DATA) -> RiskRun | None:  # fmt: skip
-    """Create the reserve's queued run and queue its task with the debounce countdown (on commit).
+    """Create the reserve's queued run and queue its task with the debounce countdown (through the
+    outbox: sent when this commits). The body of risk_recompute_task, which follows every change of
+    the evidence (patrol.jobs.follow_up.evidence_changed).
 
     Returns the new run, or None when a queued run already exists (it absorbs this trigger: the
     partial unique constraint decides, not a prior check) or the reserve has no terrain.
@@ -104,10 +95,10 @@ def risk_recompute_enqueue(reserve_id: int, *, delay_s: int | None = None,
                 reserve_id=reserve_id, status=RiskRun.Status.QUEUED, trigger=trigger,
                 not_before=now + timedelta(seconds=delay), stage="waiting for more data" if delay else "queued",
             )  # fmt: skip
+            job_enqueue(run, countdown=delay)
     except IntegrityError:
         _requeue_if_lost(reserve_id, now)
         return None
-    _queue_task(run.pk, delay)
     return run
 
 
@@ -124,9 +115,9 @@ def _requeue_if_lost(reserve_id: int, now: datetime) -> None:
     """A queued run long past its start time lost its task (broker restarted, flushed): queue it again.
     Running it twice is harmless: only one task can claim it."""
     overdue = now - timedelta(seconds=debounce_seconds() + 3600)
-    for pk in RiskRun.objects.filter(reserve_id=reserve_id, status=RiskRun.Status.QUEUED,
-                                     not_before__lt=overdue).values_list("pk", flat=True):  # fmt: skip
-        _queue_task(pk, 0)
+    with transaction.atomic():
+        for run in RiskRun.objects.filter(reserve_id=reserve_id, status=RiskRun.Status.QUEUED, not_before__lt=overdue):
+            job_enqueue(run)
 
 
 def risk_nightly_schedule() -> int:
@@ -142,7 +133,7 @@ def risk_nightly_schedule() -> int:
 
 def _progress(run: RiskRun, progress: int, stage: str) -> None:
     run.progress, run.stage = progress, stage
-    RiskRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage)
+    RiskRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage, heartbeat_at=timezone.now())
 
 
 def explain_arrays(result: RiskResult) -> dict[str, np.ndarray]:
@@ -190,38 +181,22 @@ def valley_ranking(terrain: TerrainGrid, risk: np.ndarray, previous: np.ndarray)
     ]  # fmt: skip
 
 
-def _claim(run_id: int) -> RiskRun | None:
-    claimed = RiskRun.objects.filter(pk=run_id, status=RiskRun.Status.QUEUED).update(
-        status=RiskRun.Status.RUNNING, started_at=timezone.now(), progress=1, stage="starting"
-    )
-    return RiskRun.objects.select_related("reserve").get(pk=run_id) if claimed else None
-
-
-def risk_run_compute(*, run_id: int, end: datetime | None = None) -> RiskRun:
+def risk_run_compute(*, run_id: int, end: datetime | None = None) -> RiskRun | None:
     """Compute a queued run: fit the model on the last IRBIS_RISK_WINDOW_DAYS up to `end` (default now),
     and the same window IRBIS_RISK_TREND_DAYS earlier for valley trends; store layers and summary.
 
+    A job (patrol.jobs.runner.job_run): claimed atomically, with a heartbeat while it computes.
     Idempotent: a run that another task already claimed (running, done, failed) is returned as it is.
-    A run that cannot be computed is marked failed with the reason.
+    A run that cannot be computed is marked failed with the reason (any exception: its type and message).
     """
-    run = _claim(run_id)
-    if run is None:
-        return RiskRun.objects.get(pk=run_id)
-    try:
-        _compute(run, end or timezone.now())
-    except Exception as exc:  # the run records any failure for the people waiting on it
-        logger.exception("risk run %s failed", run.pk)
-        RiskRun.objects.filter(pk=run.pk).update(
-            status=RiskRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now(),
-            stage="failed",
-        )  # fmt: skip
-    else:
+    run = job_run(RiskRun, run_id, lambda claimed: _compute(claimed, end or timezone.now()),
+                  claim_fields={"started_at": timezone.now(), "progress": 1, "stage": "starting"})  # fmt: skip
+    if run is not None and run.status == RiskRun.Status.DONE:
         _prune_old_runs(run.reserve_id)
-    run.refresh_from_db()
     return run
 
 
-def _compute(run: RiskRun, end: datetime) -> None:
+def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -295,16 +270,17 @@ def _compute(run: RiskRun, end: datetime) -> None:
         "overlays": overlays,
         "timings": timings,
     }
-    run.status, run.progress, run.stage = RiskRun.Status.DONE, 100, "done"
     run.model_version = result.model_version
     run.inputs_start = datetime.fromtimestamp(result.inputs_start, tz=UTC)
     run.inputs_end = datetime.fromtimestamp(result.inputs_end, tz=UTC)
     run.terrain = terrain
     run.grid_srid, run.grid_geotransform = terrain.srid, list(terrain.geotransform)
     run.grid_width, run.grid_height = terrain.width, terrain.height
-    run.finished_at = timezone.now()
-    run.error = ""
-    run.save()
+    run.save(update_fields=[
+        "summary", "model_version", "inputs_start", "inputs_end", "terrain", "grid_srid", "grid_geotransform",
+        "grid_width", "grid_height", *LAYERS, "explain_layers",
+    ])  # fmt: skip
+    return {"progress": 100, "stage": "done"}  # job_finish marks it done
 
 
 def risk_compute_now(*, reserve: Reserve, end: datetime | None = None,

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.storage import private_storage
+from patrol.jobs.models import Job
 from patrol.reserves.models import Reserve
 
 
@@ -16,8 +17,9 @@ def risk_layer_upload_to(instance: "RiskRun", filename: str) -> str:
     return f"{risk_layer_folder(instance)}/{filename}"
 
 
-class RiskRun(models.Model):
-    """One computation of the snare-threat risk model for a reserve, and its layers.
+class RiskRun(Job):
+    """One computation of the snare-threat risk model for a reserve, and its layers (a job: status,
+    claim, heartbeat, attempts and error come from patrol.jobs.models.Job).
 
     Layers are GeoTIFFs on the reserve's terrain grid (`grid_srid`, `grid_geotransform`, `grid_width`
     x `grid_height`, copied from the TerrainGrid used, which a DEM re-import replaces). At most one
@@ -25,11 +27,9 @@ class RiskRun(models.Model):
     coalesce into one recompute.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    job_task = "threats.risk.tasks.risk_run_compute_task"
+    job_requeue_fields = {"progress": 0, "stage": "queued again (the worker stopped)"}
+    job_failed_fields = {"stage": "failed"}
 
     class Trigger(models.TextChoices):
         DATA = "data", _("New data")
@@ -44,7 +44,6 @@ class RiskRun(models.Model):
     grid_geotransform = models.JSONField(null=True, blank=True)
     grid_width = models.PositiveIntegerField(null=True, blank=True)
     grid_height = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.DATA)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     stage = models.CharField(_("stage"), max_length=200, blank=True)
@@ -54,8 +53,6 @@ class RiskRun(models.Model):
     inputs_end = models.DateTimeField(_("data until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     snares = models.FileField(_("expected snare lines per cell per year (GeoTIFF)"), upload_to=risk_layer_upload_to,
                               storage=private_storage, blank=True)  # fmt: skip

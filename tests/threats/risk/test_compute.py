@@ -13,6 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from patrol.jobs.follow_up import evidence_changed
+from patrol.jobs.models import OutboxMessage
 from patrol.patrols.gpx import patrol_track_import
 from patrol.patrols.models import Patrol, TrackPoint
 from patrol.reserves.models import Role
@@ -21,7 +23,7 @@ from patrol.terrain.raster_io import read_raster
 from tests.conftest import member
 from tests.patrol.factories import ReserveFactory, TeamFactory
 from tests.threats.fieldsync.factories import batch, device_client, snare_item
-from tests.threats.risk.worlds import WORLD_END, _lonlat, seed_world
+from tests.threats.risk.worlds import WORLD_END, _lonlat
 from threats.interchange import demo
 from threats.interchange.demo_seed import demo_geotiff_bytes, private_dir
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
@@ -29,7 +31,7 @@ from threats.records.services import detection_create, incident_create, snare_fi
 from threats.risk import compute as risk_compute
 from threats.risk import evaluation as risk_evaluation
 from threats.risk import tasks
-from threats.risk.compute import risk_compute_now, risk_nightly_schedule, risk_recompute_schedule, risk_run_compute
+from threats.risk.compute import risk_compute_now, risk_nightly_schedule, risk_run_compute
 from threats.risk.inputs import risk_inputs_build
 from threats.risk.models import RiskRun
 from threats.risk.selectors import risk_run_latest
@@ -38,8 +40,8 @@ from threats.risk.surface import current_risk_surface
 pytestmark = pytest.mark.django_db
 
 
-def test_inputs_read_records_of_the_window_at_exact_points(tmp_path, private_root):
-    reserve, world = seed_world("reserve-a", tmp_path)
+def test_inputs_read_records_of_the_window_at_exact_points(world_a):
+    reserve, world = world_a
     terrain = TerrainGrid.objects.get(reserve=reserve)
     start, end = WORLD_END - timedelta(days=200), WORLD_END
     x, y = world.origin[0] + 3210.0, world.origin[1] - 2870.0
@@ -75,8 +77,8 @@ def test_inputs_read_records_of_the_window_at_exact_points(tmp_path, private_roo
     assert len(inputs.cameras.x) == cameras
 
 
-def test_track_times_come_from_track_points_else_from_the_patrol_times(tmp_path, private_root):
-    reserve, _world = seed_world("reserve-a", tmp_path)
+def test_track_times_come_from_track_points_else_from_the_patrol_times(world_a):
+    reserve, _world = world_a
     terrain = TerrainGrid.objects.get(reserve=reserve)
     Patrol.objects.all().delete()
     team = TeamFactory(reserve=reserve)
@@ -128,70 +130,81 @@ def test_a_run_without_terrain_fails_with_the_reason(private_root):
     assert run.error == "ValueError: the reserve has no terrain: import a DEM first (import_dem)"
 
 
-@pytest.fixture
-def queued_tasks(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tasks.risk_run_compute_task, "apply_async",
-                        lambda args, countdown: calls.append((args, countdown)))  # fmt: skip
-    return calls
+# --- debounce, tasks, nightly -----------------------------------------------------------------------
 
 
-def test_new_records_queue_one_debounced_recompute(world_a, queued_tasks, django_capture_on_commit_callbacks,
-                                                   settings):  # fmt: skip
+def outbox(task_name: str) -> list[tuple[list, dict]]:
+    """The follow-up messages written for `task_name`, oldest first."""
+    return [(m.args, m.kwargs) for m in OutboxMessage.objects.filter(task_name=task_name)]
+
+
+RECOMPUTE, COMPUTE = "threats.risk.tasks.risk_recompute_task", RiskRun.job_task
+
+
+def test_new_records_queue_one_debounced_recompute(world_a, django_capture_on_commit_callbacks, settings):
     settings.IRBIS_RISK_DEBOUNCE_SECONDS = 240
     reserve = world_a[0]
     fields = {"location": Point(87.3, 50.15, srid=4326), "material": "wire", "state": "set", "action": "removed"}
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks() as callbacks:
         snare_find_create(actor=None, reserve=reserve, found_at=timezone.now(), **fields)
         incident_create(actor=None, reserve=reserve, kind="gunshot", occurred_at=timezone.now(),
                         location=Point(87.3, 50.15, srid=4326))  # fmt: skip
-        assert RiskRun.objects.count() == 0  # nothing happens before the commit
-    assert len(callbacks) == 3  # two triggers, and the one task the first of them queued
-    with django_capture_on_commit_callbacks(execute=True):
         leopard = Species.objects.get(scientific_name="Panthera uncia")
         detection_create(actor=None, reserve=reserve, species=leopard, method="track", observed_at=timezone.now(),
                          location=Point(87.3, 50.15, srid=4326))  # fmt: skip
+    assert len(callbacks) == 3  # each write hands its outbox message to Celery on commit
+    assert outbox(RECOMPUTE) == [([], {"reserve_id": reserve.pk})] * 3
+    assert RiskRun.objects.count() == 0  # the worker makes the run
+
+    # The worker runs the three triggers: the first queues the run, the others join it.
+    with django_capture_on_commit_callbacks():
+        made = [tasks.risk_recompute_task(reserve.pk) for _ in range(3)]
     run = RiskRun.objects.get()
-    assert queued_tasks == [((run.pk,), 240)]  # three triggers, one task
+    assert made == [run.pk, None, None]
+    assert outbox(COMPUTE) == [([run.pk], {})]  # three triggers, one computation
     assert (run.status, run.trigger, run.progress, run.stage) == ("queued", "data", 0, "waiting for more data")
     assert run.not_before == pytest.approx(run.created_at + timedelta(seconds=240), abs=timedelta(seconds=5))
+    assert OutboxMessage.objects.get(task_name=COMPUTE).available_at == pytest.approx(
+        run.not_before, abs=timedelta(seconds=1))  # fmt: skip
 
     # Once the worker has claimed it, new data queue the next recompute.
     RiskRun.objects.filter(pk=run.pk).update(status=RiskRun.Status.RUNNING)
-    with django_capture_on_commit_callbacks(execute=True):
-        snare_find_create(actor=None, reserve=reserve, found_at=timezone.now(), **fields)
-    assert RiskRun.objects.filter(status="queued").count() == 1 and len(queued_tasks) == 2
+    with django_capture_on_commit_callbacks():
+        assert tasks.risk_recompute_task(reserve.pk) is not None
+    assert RiskRun.objects.filter(status="queued").count() == 1 and len(outbox(COMPUTE)) == 2
 
 
-def test_a_sync_batch_queues_one_recompute(world_a, queued_tasks, django_capture_on_commit_callbacks):
+def test_a_sync_batch_queues_one_recompute(world_a, django_capture_on_commit_callbacks):
     reserve = world_a[0]
     client, device = device_client(member(reserve, Role.RANGER), reserve)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks():
         response = client.post("/api/v1/sync/", batch(device, snare_item(), snare_item(), snare_item()), format="json")
     assert [r["status"] for r in response.json()["results"]] == ["created"] * 3
-    assert RiskRun.objects.filter(reserve=reserve, status="queued").count() == 1 and len(queued_tasks) == 1
+    assert outbox(RECOMPUTE) == [([], {"reserve_id": reserve.pk})]
 
 
-def test_a_gpx_import_queues_a_recompute(world_a, queued_tasks, django_capture_on_commit_callbacks):
+def test_a_gpx_import_queues_a_recompute_and_the_measuring(world_a, django_capture_on_commit_callbacks):
     reserve = world_a[0]
     patrol = Patrol.objects.filter(reserve=reserve).first()
     gpx = ("<?xml version='1.0'?><gpx version='1.1' creator='t' xmlns='http://www.topografix.com/GPX/1/1'><trk><trkseg>"
            "<trkpt lat='50.15' lon='87.30'><time>2026-10-01T08:00:00Z</time></trkpt>"
            "<trkpt lat='50.16' lon='87.31'><time>2026-10-01T10:00:00Z</time></trkpt></trkseg></trk></gpx>")  # fmt: skip
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks():
         patrol_track_import(actor=None, patrol=patrol, content=gpx)
-    assert RiskRun.objects.filter(reserve=reserve, status="queued").count() == 1 and len(queued_tasks) == 1
+    assert outbox(RECOMPUTE) == [([], {"reserve_id": reserve.pk})]
+    assert outbox("patrol.patrols.tasks.patrol_track_measure_task") == [([patrol.pk], {})]
 
 
-def test_no_terrain_no_recompute(queued_tasks, django_capture_on_commit_callbacks):
+def test_no_terrain_no_recompute(django_capture_on_commit_callbacks):
     reserve = ReserveFactory()
-    with django_capture_on_commit_callbacks(execute=True):
-        risk_recompute_schedule(reserve)
-    assert (RiskRun.objects.count(), queued_tasks) == (0, [])
+    with django_capture_on_commit_callbacks():
+        assert tasks.risk_recompute_task(reserve.pk) is None
+    assert (RiskRun.objects.count(), OutboxMessage.objects.count()) == (0, 0)
 
 
-def test_a_rolled_back_write_queues_nothing(world_a, queued_tasks, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+def test_a_rolled_back_write_queues_nothing(world_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), \
+            transaction.atomic():  # fmt: skip
         snare_find_create(
             actor=None,
             reserve=world_a[0],
@@ -202,36 +215,38 @@ def test_a_rolled_back_write_queues_nothing(world_a, queued_tasks, django_captur
             action="removed",
         )
         raise RuntimeError("the rest of the request failed")
-    assert (RiskRun.objects.count(), SnareFind.objects.filter(found_at__gt=WORLD_END).count(), queued_tasks) == (
-        0, 0, [])  # fmt: skip
+    assert (RiskRun.objects.count(), SnareFind.objects.filter(found_at__gt=WORLD_END).count(),
+            OutboxMessage.objects.count(), callbacks) == (0, 0, 0, [])  # fmt: skip
 
 
 def test_the_queued_task_computes_once(world_a, django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr(risk_compute.timezone, "now", lambda: WORLD_END)
-    with django_capture_on_commit_callbacks(execute=True):  # Celery is eager in tests: the task runs here
-        risk_recompute_schedule(world_a[0])
+    # Celery is eager in tests: each hand-off runs its task here (recompute, then the computation).
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_changed(reserve_id=world_a[0].pk)
     run = RiskRun.objects.get()
-    assert (run.status, run.progress, run.inputs_end) == ("done", 100, WORLD_END)
+    assert (run.status, run.progress, run.inputs_end, run.attempts, run.error) == ("done", 100, WORLD_END, 1, "")
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
     finished = run.finished_at
     assert tasks.risk_run_compute_task(run.pk) == "done"  # a second delivery changes nothing
     run.refresh_from_db()
-    assert run.finished_at == finished
+    assert (run.finished_at, run.attempts) == (finished, 1)
 
 
-def test_a_lost_queued_run_is_queued_again(world_a, queued_tasks, django_capture_on_commit_callbacks):
+def test_a_lost_queued_run_is_queued_again(world_a, django_capture_on_commit_callbacks):
     stale = RiskRun.objects.create(reserve=world_a[0], not_before=timezone.now() - timedelta(hours=3))
-    with django_capture_on_commit_callbacks(execute=True):
-        risk_recompute_schedule(world_a[0])
-    assert queued_tasks == [((stale.pk,), 0)] and RiskRun.objects.get() == stale
+    with django_capture_on_commit_callbacks():
+        assert tasks.risk_recompute_task(world_a[0].pk) is None
+    assert outbox(COMPUTE) == [([stale.pk], {})] and RiskRun.objects.get() == stale
 
 
-def test_nightly_queues_every_reserve_with_terrain(world_a, queued_tasks, django_capture_on_commit_callbacks):
+def test_nightly_queues_every_reserve_with_terrain(world_a, django_capture_on_commit_callbacks):
     ReserveFactory()  # no terrain
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks():
         assert tasks.risk_nightly_task() == 1
         assert risk_nightly_schedule() == 0  # already queued: coalesced
     run = RiskRun.objects.get()
-    assert (run.trigger, queued_tasks) == ("nightly", [((run.pk,), 0)])
+    assert (run.trigger, outbox(COMPUTE)) == ("nightly", [([run.pk], {})])
     beat = settings_module.CELERY_BEAT_SCHEDULE["risk-nightly-recompute"]
     assert beat["task"] == "threats.risk.tasks.risk_nightly_task" == tasks.risk_nightly_task.name
 
@@ -245,18 +260,17 @@ def test_without_a_finished_run_explain_and_valleys_answer_404(world_a, api):
     assert api.get(f"/api/v1/risk/{world_a[0].slug}/").json()["latest"] is None
 
 
-def test_managers_may_ask_for_a_recompute_analysts_may_not(world_a, api, queued_tasks,
-                                                           django_capture_on_commit_callbacks):  # fmt: skip
+def test_managers_may_ask_for_a_recompute_analysts_may_not(world_a, api, django_capture_on_commit_callbacks):
     reserve = world_a[0]
     api.force_authenticate(member(reserve, Role.ANALYST))
     assert api.post(f"/api/v1/risk/{reserve.slug}/runs/").status_code == 403
     assert RiskRun.objects.count() == 0
     api.force_authenticate(member(reserve, Role.ADMIN))
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks():
         response = api.post(f"/api/v1/risk/{reserve.slug}/runs/")
     assert response.status_code == 202
     assert (response.json()["status"], response.json()["trigger"]) == ("queued", "manual")
-    assert queued_tasks == [((response.json()["id"],), 0)]
+    assert outbox(COMPUTE) == [([response.json()["id"]], {})]
 
 
 def test_export_risk_without_a_run_fails_clearly_or_computes(world_a, tmp_path):
