@@ -15,8 +15,8 @@ from patrol.jobs.models import Job, OutboxMessage
 from patrol.jobs.runner import job_claim, job_heartbeat, jobs_sweep
 from patrol.jobs.tasks import jobs_sweep_task
 from patrol.reserves.models import Role
-from patrol.routing.models import RoutePlan
 from patrol.routing.compute import route_plan_compute
+from patrol.routing.models import RoutePlan
 from patrol.terrain.models import TerrainGrid, TerrainImport
 from patrol.terrain.services import terrain_import, terrain_import_request
 from patrol.terrain.tasks import terrain_import_task

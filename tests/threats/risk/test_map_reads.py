@@ -9,21 +9,16 @@ from config.storage import private_storage
 from patrol.reserves.models import Role
 from patrol.terrain.web_map import hillshade_png_path
 from tests.conftest import member
-from tests.threats.risk import test_compute as world
-from threats.risk.compute import risk_compute_now
-from threats.risk.models import RiskRun
 from threats.risk.selectors import risk_overlay_key, risk_overlay_path
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(settings, tmp_path):
-    settings.IRBIS_PRIVATE_ROOT = tmp_path / "private"
-    reserve, _world = world.seed_world("reserve-a", tmp_path, size_m=4000.0)
-    run = risk_compute_now(reserve=reserve, end=world.WORLD_END)
-    assert run.status == RiskRun.Status.DONE, run.error
-    return run
+def run(run_a):
+    """The module's finished run (tests/threats/risk/conftest.py); the test that deletes images runs last
+    of those that read them."""
+    return run_a
 
 
 def _files(root: Path) -> dict[str, tuple[int, int]]:
