@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from patrol.patrols.models import Patrol
@@ -77,8 +78,8 @@ class SnareFind(FieldRecord):
         OLD = "old", _("Old")
 
     class Placement(models.TextChoices):
-        NECK = "neck", _("Neck")
-        FOOT = "foot", _("Foot")
+        NECK = "neck", pgettext_lazy("snare placement", "Neck")
+        FOOT = "foot", pgettext_lazy("snare placement", "Foot")  # not the patrol's transport "Foot"
         UNKNOWN = "unknown", _("Unknown")
 
     class CatchCondition(models.TextChoices):
