@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from patrol.reserves.models import Reserve
 from threats.fieldsync.models import SyncReceipt
-from threats.records.validation import CLEANERS, RecordContext, location_error, time_error
+from threats.records.validation import CLEANERS, LonLatPoint, RecordContext, location_error, time_error
 
 Kind = SyncReceipt.Kind
 RECORD_KINDS = (Kind.SNARE_FIND, Kind.INCIDENT, Kind.DETECTION)
@@ -102,7 +102,7 @@ def _int(value: Any, *, minimum: int | None = None) -> int:
 
 
 def _lonlat(lon: Any, lat: Any) -> Point:
-    return Point(_float(lon), _float(lat), srid=4326)
+    return LonLatPoint(_float(lon), _float(lat))
 
 
 def _point(value: Any) -> Point:
