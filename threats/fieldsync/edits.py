@@ -43,7 +43,7 @@ def sync_record_edit(*, actor: Any, device: Device, client_uuid: uuid.UUID, vers
     if membership.role not in WRITE_ALL_ROLES and not (membership.role in CREATE_ROLES and owner_id == actor.pk):
         raise PermissionDenied(_("Only managers and the record's author may change it."))
     rules = _Rules(reserve)
-    values = parse_item_data(kind, data, rules, partial=True)
+    values = parse_item_data(kind, data, rules, partial=True, instance=record)  # moved: new review reasons
     for ref in ("patrol", "patrol_uuid", "team", "snare_find_uuids"):
         if ref in values:
             raise ItemRejected({ref: [_("This field cannot be changed after sync.")]})
@@ -53,9 +53,6 @@ def sync_record_edit(*, actor: Any, device: Device, client_uuid: uuid.UUID, vers
         raise EditConflict(record.version)
     for name, value in values.items():
         setattr(record, name, value)
-    if kind != Kind.PATROL and ({"location", "gps_accuracy_m"} & values.keys()):
-        record.review_reasons = rules.flags(record.location, record.gps_accuracy_m)
-        record.needs_review = bool(record.review_reasons)
     record.version += 1
     record.full_clean()
     record.save()

@@ -36,6 +36,7 @@ from threats.fieldsync.selectors import receipts_by_uuid
 from threats.records.models import Detection, Incident, SnareFind
 from threats.records.selectors import snare_finds_for_user
 from threats.records.services import detection_create, incident_create, snare_find_create
+from threats.records.validation import time_error
 
 
 @transaction.atomic
@@ -65,15 +66,15 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
             _answer_from_receipt(item, existing[item.client_uuid])
         else:
             try:
-                if item.recorded_at > rules.latest:
-                    raise ItemRejected({"recorded_at": [_("This time is in the future (server time %(now)s).")
-                                                        % {"now": rules.now.isoformat()}]})  # fmt: skip
+                if error := time_error(item.recorded_at, rules):
+                    raise ItemRejected({"recorded_at": [error]})
                 item.values = parse_item_data(item.kind, item.data, rules)
             except ItemRejected as exc:
                 item.reject(exc.errors)
             else:
-                if item.kind in RECORD_KINDS:
-                    item.reasons = rules.flags(item.values["location"], item.values.get("gps_accuracy_m"))
+                if item.kind in RECORD_KINDS:  # a new record always gets its review reasons (validation)
+                    item.values.pop("needs_review")
+                    item.reasons = item.values.pop("review_reasons")
                 new.append(item)
 
     claimed = _claim(reserve, device, new)

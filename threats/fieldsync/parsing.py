@@ -1,24 +1,23 @@
-"""Parsing and checking the items a phone sends."""
+"""Parsing the items a phone sends: JSON values to Python values; the rules are threats.records.validation's."""
 
 import hashlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.gdal import CoordTransform, SpatialReference
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from patrol.patrols.models import Patrol
 from patrol.reserves.models import Reserve
 from threats.fieldsync.models import SyncReceipt
-from threats.records.models import Detection, Incident, SnareFind, Species
+from threats.records.validation import CLEANERS, LonLatPoint, RecordContext, location_error, time_error
 
 Kind = SyncReceipt.Kind
 RECORD_KINDS = (Kind.SNARE_FIND, Kind.INCIDENT, Kind.DETECTION)
@@ -62,55 +61,21 @@ class SyncItem:
         self.answer("rejected", errors=errors)
 
 
-class _Rules:
-    """The checks of one batch (or edit): the reserve's geometry, the clock, the species list."""
+class _Rules(RecordContext):
+    """The checks of one batch (or edit): threats.records.validation's context, plus the parsers per kind."""
 
     def __init__(self, reserve: Reserve):
-        self.reserve = reserve
-        self.now = timezone.now()
-        self.latest = self.now + timedelta(seconds=settings.IRBIS_SYNC_CLOCK_SKEW_S)
-        self._species: dict[str, Species] | None = None
-        self._geo: tuple[Any, GEOSGeometry, CoordTransform] | None = None
-        self.specs: dict[str, tuple[dict[str, Callable[[Any], Any]], set[str]]] = {}
-
-    def species(self, name: str) -> Species | None:
-        if self._species is None:
-            self._species = {s.scientific_name.lower(): s for s in Species.objects.all()}
-        return self._species.get(name.lower())
-
-    def metres_outside(self, point: Point) -> float:
-        """Distance to the reserve boundary in metres, measured in the reserve's projected CRS; 0 inside."""
-        if self._geo is None:
-            boundary = self.reserve.boundary
-            transform = CoordTransform(SpatialReference(4326), SpatialReference(self.reserve.projected_epsg))
-            self._geo = (boundary.prepared, boundary.transform(transform, clone=True), transform)
-        prepared, projected, transform = self._geo
-        if prepared.covers(point):
-            return 0.0
-        return projected.distance(point.transform(transform, clone=True))
-
-    def flags(self, location: Point | None, accuracy: float | None) -> list[dict[str, Any]]:
-        reasons = []
-        if location is not None:
-            outside = self.metres_outside(location)
-            if outside > settings.IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M:
-                message = _("%(m)d m outside the reserve boundary.") % {"m": round(outside)}
-                reasons.append({"code": "outside_reserve", "distance_m": round(outside), "message": message})
-        if accuracy is not None and accuracy > settings.IRBIS_SYNC_ACCURACY_FLAG_M:
-            reasons.append({"code": "low_gps_accuracy", "accuracy_m": accuracy,
-                            "message": _("GPS accuracy %(a)d m is worse than %(t)d m.")
-                            % {"a": round(accuracy), "t": round(settings.IRBIS_SYNC_ACCURACY_FLAG_M)}})  # fmt: skip
-        return reasons
+        super().__init__(reserve)
+        self.specs: dict[str, dict[str, Callable[[Any], Any]]] = {}
 
 
-def parse_time(value: Any, rules: _Rules) -> datetime:
+def parse_time(value: Any, rules: _Rules | None = None) -> datetime:
+    """An ISO 8601 time with its UTC offset (whether it is a sane time is threats.records.validation's rule)."""
     parsed = parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
         raise ValueError(_("Not a date and time (ISO 8601 expected)."))
     if timezone.is_naive(parsed):
         raise ValueError(_("Give the time with its UTC offset, e.g. 2026-01-15T08:30:00+07:00."))
-    if parsed > rules.latest:
-        raise ValueError(_("This time is in the future (server time %(now)s).") % {"now": rules.now.isoformat()})
     return parsed
 
 
@@ -122,21 +87,22 @@ def _float(value: Any, *, minimum: float | None = None) -> float:
     return float(value)
 
 
-def _int(value: Any, *, minimum: int) -> int:
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(_("A number is required."))
+    return value
+
+
+def _int(value: Any, *, minimum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(_("A whole number is required."))
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(_("Must be at least %(min)s.") % {"min": minimum})
     return value
 
 
 def _lonlat(lon: Any, lat: Any) -> Point:
-    lon, lat = _float(lon), _float(lat)
-    if not -180 <= lon <= 180:
-        raise ValueError(_("Longitude must be between -180 and 180."))
-    if not -90 <= lat <= 90:
-        raise ValueError(_("Latitude must be between -90 and 90."))
-    return Point(lon, lat, srid=4326)
+    return LonLatPoint(_float(lon), _float(lat))
 
 
 def _point(value: Any) -> Point:
@@ -146,26 +112,15 @@ def _point(value: Any) -> Point:
     return _lonlat(coords[0], coords[1])
 
 
-def _text(max_length: int | None = None) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError(_("Text is required."))
-        if max_length is not None and len(value) > max_length:
-            raise ValueError(_("At most %(n)d characters.") % {"n": max_length})
-        return value
-
-    return parse
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(_("Text is required."))
+    return value
 
 
-def _choice(choices: type) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if value not in choices.values:
-            raise ValueError(
-                _("'%(value)s' is not one of: %(choices)s.") % {"value": value, "choices": ", ".join(choices.values)}
-            )
-        return value
-
-    return parse
+def _as_is(value: Any) -> Any:
+    """Choices and species names: whether they are known is a rule of threats.records.validation."""
+    return value
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -179,58 +134,35 @@ def _nullable(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else parse(value)
 
 
-def _species_parser(rules: _Rules) -> Callable[[Any], Species | None]:
-    def parse(value: Any) -> Species:
-        species = rules.species(value) if isinstance(value, str) else None
-        if species is None:
-            raise ValueError(_("Unknown species: '%(value)s'.") % {"value": value})
-        return species
-
-    return parse
+def _reserve(slug: Any) -> Any:
+    return slug  # checked against the device's reserve
 
 
-def _common(rules: _Rules) -> dict[str, Callable[[Any], Any]]:
-    return {
-        "reserve": lambda slug: slug,  # checked against the device's reserve
-        "location": _point,
-        "gps_accuracy_m": _nullable(lambda v: _float(v, minimum=0)),
-        "notes": _text(),
-        "patrol": _nullable(lambda v: _int(v, minimum=1)),
-        "patrol_uuid": _nullable(_uuid),
-    }
+_REFS = {"patrol": _nullable(lambda v: _int(v, minimum=1)), "patrol_uuid": _nullable(_uuid)}
+_RECORD = {"reserve": _reserve, "location": _point, "gps_accuracy_m": _nullable(_number), "notes": _text, **_REFS}
+_TIME = _nullable(parse_time)
 
-
-def _spec(kind: str, rules: _Rules) -> tuple[dict[str, Callable[[Any], Any]], set[str]]:
-    """Per kind: a parser per data field, and the required fields."""
-    time = lambda v: parse_time(v, rules)  # noqa: E731
-    if kind == Kind.SNARE_FIND:
-        return {
-            **_common(rules), "found_at": time, "count": lambda v: _int(v, minimum=1),
-            "material": _choice(SnareFind.Material), "state": _choice(SnareFind.State),
-            "placement": _choice(SnareFind.Placement), "catch_species": _nullable(_species_parser(rules)),
-            "catch_condition": _choice(SnareFind.CatchCondition), "action": _choice(SnareFind.Action),
-        }, {"location", "material", "state", "action"}  # fmt: skip
-    if kind == Kind.INCIDENT:
-        return {
-            **_common(rules), "kind": _choice(Incident.Kind), "occurred_at": time, "description": _text(),
-            "snare_find_uuids": lambda v: [_uuid(u) for u in (v if isinstance(v, list) else [None])],
-        }, {"location", "kind"}  # fmt: skip
-    if kind == Kind.DETECTION:
-        return {
-            **_common(rules), "species": _species_parser(rules), "method": _choice(Detection.Method),
-            "observed_at": time, "count": lambda v: _int(v, minimum=1), "individual_id": _text(100),
-        }, {"location", "species", "method"}  # fmt: skip
-    if kind == Kind.PATROL:
-        return {
-            "reserve": lambda slug: slug, "team": lambda v: _int(v, minimum=1),
-            "transport": _choice(Patrol.Transport), "objective": _text(), "status": _choice(Patrol.Status),
-            "actual_start": _nullable(time), "actual_end": _nullable(time),
-        }, {"team"}  # fmt: skip
-    return {
-        "reserve": lambda slug: slug, "patrol": _nullable(lambda v: _int(v, minimum=1)),
-        "patrol_uuid": _nullable(_uuid), "segment": lambda v: _int(v, minimum=0),
-        "points": lambda v: _track_points(v, rules),
-    }, {"points"}  # fmt: skip
+# Per kind, a parser of the JSON value of each field the phone may send: JSON types to Python types only.
+PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    Kind.SNARE_FIND: {
+        **_RECORD, "found_at": parse_time, "count": _int, "material": _as_is, "state": _as_is, "placement": _as_is,
+        "catch_species": _nullable(_as_is), "catch_condition": _as_is, "action": _as_is,
+    },
+    Kind.INCIDENT: {
+        **_RECORD, "kind": _as_is, "occurred_at": parse_time, "description": _text,
+        "snare_find_uuids": lambda v: [_uuid(u) for u in (v if isinstance(v, list) else [None])],
+    },
+    Kind.DETECTION: {
+        **_RECORD, "species": _as_is, "method": _as_is, "observed_at": parse_time, "count": _int,
+        "individual_id": _text,
+    },
+    Kind.PATROL: {
+        "reserve": _reserve, "team": lambda v: _int(v, minimum=1), "transport": _as_is, "objective": _text,
+        "status": _as_is, "actual_start": _TIME, "actual_end": _TIME,
+    },
+    Kind.TRACK_POINTS: {"reserve": _reserve, **_REFS, "segment": lambda v: _int(v, minimum=0), "points": _as_is},
+}  # fmt: skip
+REQUIRED = {Kind.PATROL: {"team"}, Kind.TRACK_POINTS: {"points"}}  # the record kinds': validation.CLEANERS
 
 
 def _track_points(value: Any, rules: _Rules) -> list[tuple[datetime, Point, float | None]]:
@@ -245,37 +177,57 @@ def _track_points(value: Any, rules: _Rules) -> list[tuple[datetime, Point, floa
             if not isinstance(row, list) or len(row) != 4:
                 raise ValueError(_("Each point is [time, lon, lat, accuracy]."))
             accuracy = None if row[3] is None else _float(row[3], minimum=0)
-            points.append((parse_time(row[0], rules), _lonlat(row[1], row[2]), accuracy))
+            at, point = parse_time(row[0]), _lonlat(row[1], row[2])
+            error = time_error(at, rules) or (location_error(point) or (None, None))[1]
+            if error:
+                raise ValueError(error)
+            points.append((at, point, accuracy))
         except ValueError as exc:
             raise ValueError(_("Point %(n)d: %(error)s") % {"n": number, "error": exc}) from exc
     return points
 
 
-def parse_item_data(kind: str, data: dict[str, Any], rules: _Rules, *, partial: bool = False) -> dict[str, Any]:
-    """Check an item's data against the rules; return model values, or raise ItemRejected with reasons."""
-    if kind not in rules.specs:
-        rules.specs[kind] = _spec(kind, rules)
-    parsers, required = rules.specs[kind]
+def parse_item_data(kind: str, data: dict[str, Any], rules: _Rules, *, partial: bool = False,
+                    instance: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Parse an item's JSON data and check it with the record kind's rules (threats.records.validation).
+
+    Returns model values (with the review reasons of a new or moved record), or raises ItemRejected with
+    the errors by field. `instance` is the record an edit changes (`partial`): rules spanning fields see it.
+    """
+    parsers = PARSERS[kind]
     errors: dict[str, list[str]] = {name: [_("Unknown field.")] for name in data if name not in parsers}
     values: dict[str, Any] = {}
-    for name, parse in parsers.items():
-        if name not in data:
-            if name in required and not partial:
-                errors[name] = [_("This field is required.")]
+    for name, value in data.items():
+        parse = parsers.get(name)
+        if parse is None:
             continue
         try:
-            values[name] = parse(data[name])
+            values[name] = parse(value)
         except ValueError as exc:
             errors[name] = [str(exc)]
+    if not partial:
+        for name in REQUIRED.get(kind, ()):
+            if name not in data:
+                errors[name] = [_("This field is required.")]
     slug = values.pop("reserve", rules.reserve.slug)
     if slug != rules.reserve.slug:
         errors["reserve"] = [_("No reserve '%(slug)s' on this device: it syncs into '%(own)s'.")
                              % {"slug": slug, "own": rules.reserve.slug}]  # fmt: skip
-    if kind == Kind.SNARE_FIND and values.get("catch_species") and values.get("catch_condition", "none") == "none":
-        errors["catch_condition"] = [_("A catch species is given: say whether it was alive, injured or dead.")]
-    start, end = values.get("actual_start"), values.get("actual_end")
-    if start and end and end <= start:
-        errors["actual_end"] = [_("The end must be after the start.")]
+    if kind == Kind.TRACK_POINTS:
+        if "points" in values:
+            try:
+                values["points"] = _track_points(values["points"], rules)
+            except ValueError as exc:
+                errors["points"] = [str(exc)]
+    else:
+        refs = {name: values.pop(name) for name in ("patrol", "patrol_uuid", "team", "snare_find_uuids")
+                if name in values}  # resolved to objects after the claim (ingest)  # fmt: skip
+        try:
+            values = CLEANERS[kind](values, context=rules, instance=instance if partial else None)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, messages)
+        values.update(refs)
     if errors:
         raise ItemRejected(errors)
     return values

@@ -14,27 +14,37 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-ASSETS = ["field/app.css", "field/i18n.js", "field/db.js", "field/app.js", "field/icon-192.png", "field/icon-512.png"]
+from threats.fieldsync.texts import field_choices, field_strings
+
+ASSETS = ["field/app.css", "field/db.js", "field/app.js", "field/icon-192.png", "field/icon-512.png"]
 
 
 @lru_cache(maxsize=1)
 def assets_version() -> str:
-    """A hash of the app's files: a new one makes phones fetch the new version when next online."""
+    """A hash of the app's files and texts: a new one makes phones fetch the new version when next online."""
     digest = hashlib.sha256()
     for name in ASSETS + ["field/sw.js"]:
         path = finders.find(name)
         if path:
             with open(path, "rb") as fh:
                 digest.update(fh.read())
+    for code, _name in settings.LANGUAGES:  # a changed translation is a new version too
+        with translation.override(code):
+            digest.update(json.dumps([field_strings(), field_choices()], sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 
 def _config() -> dict:
+    """The page's config, in the request's language: cached with the page by the service worker."""
     return {
         "version": assets_version(),
+        "lang": translation.get_language(),
+        "strings": field_strings(),
+        "choices": field_choices(),
         "api": {
             "login": reverse("sync-login"),
             "bootstrap": reverse("sync-bootstrap"),

@@ -34,6 +34,13 @@ from patrol.reserves.services import reserve_create
 from patrol.terrain.services import terrain_import
 from threats.interchange.camtrap import CamtrapError, read_package
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
+from threats.records.validation import (
+    RecordContext,
+    detection_clean,
+    incident_clean,
+    patrol_clean,
+    snare_find_clean,
+)
 
 # Camera-trap observations get a stable client UUID from (package, observation): re-importing the
 # same package adds nothing twice.
@@ -60,6 +67,11 @@ class ImportReport:
     reserve: Reserve | None = None
     counts: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+
+
+# values the reader parses from cells; None means the cell was unreadable (and reported)
+_READ_CELLS = ("found_at", "occurred_at", "observed_at", "actual_start", "actual_end", "location", "count",
+               "gps_accuracy_m")  # fmt: skip
 
 
 class _Reader:
@@ -122,31 +134,31 @@ class _Reader:
         except ValueError:
             self.problem(file, f"{values['latitude']!r} is not a number", row, "latitude")
             return None
-        if not -180 <= lon <= 180:
-            self.problem(file, f"{lon} is outside -180..180", row, "longitude")
-            return None
-        if not -90 <= lat <= 90:
-            self.problem(file, f"{lat} is outside -90..90", row, "latitude")
-            return None
-        return Point(lon, lat, srid=4326)
-
-    def choice(
-        self, file: str, row: int, column: str, value: str, choices: type, default: str | None = None
-    ) -> str | None:
-        if not value and default is not None:
-            return default
-        if value not in choices.values:
-            self.problem(file, f"{value!r} is not one of {', '.join(choices.values)}", row, column)
-            return None
-        return value
+        return Point(lon, lat, srid=4326)  # its range is a rule of threats.records.validation
 
     def integer(self, file: str, row: int, column: str, value: str, default: int = 1) -> int | None:
         if not value:
             return default
-        if not value.isdigit() or int(value) < 1:
-            self.problem(file, f"{value!r} is not a whole number of at least 1", row, column)
+        try:
+            return int(value)
+        except ValueError:
+            self.problem(file, f"{value!r} is not a whole number", row, column)
             return None
-        return int(value)
+
+    def clean(self, file: str, row: int, clean: Any, values: dict[str, Any], context: RecordContext,
+              columns: dict[str, str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+        """A row's values checked by the record kind's rules (threats.records.validation); None if it broke one.
+
+        Cells that could not be read (None, already reported) are left out, and not reported again."""
+        unread = {name for name in _READ_CELLS if name in values and values[name] is None}
+        try:
+            return clean({k: v for k, v in values.items() if k not in unread}, context=context)
+        except ValidationError as exc:
+            for name, errors in exc.error_dict.items():
+                for error in errors if name not in unread else ():
+                    column = error.code if error.code in ("longitude", "latitude") else (columns or {}).get(name, name)
+                    self.problem(file, " ".join(error.messages), row, column)
+            return None
 
 
 def _geometries(data: Any) -> list[tuple[GEOSGeometry, dict]]:
@@ -256,6 +268,7 @@ def _import_places(reader: _Reader, reserve: Reserve, report: ImportReport) -> N
 
 
 def _import_patrols(reader: _Reader, reserve: Reserve, report: ImportReport) -> dict[str, Patrol]:
+    context = RecordContext(reserve)
     patrols: dict[str, Patrol] = {}
     teams: dict[str, Team] = {}
     file = "patrols.csv"
@@ -269,20 +282,20 @@ def _import_patrols(reader: _Reader, reserve: Reserve, report: ImportReport) -> 
             continue
         start = reader.time(file, row, "start", values["start"])
         end = reader.time(file, row, "end", values["end"]) if values["end"] else None
-        transport = reader.choice(file, row, "transport", values["transport"], Patrol.Transport, default="foot")
-        status = reader.choice(file, row, "status", values.get("status", ""), Patrol.Status, default="completed")
-        if start is None or transport is None or status is None or (values["end"] and end is None):
+        cleaned = reader.clean(file, row, patrol_clean, {
+            "actual_start": start, "transport": values["transport"] or "foot",
+            "status": values.get("status") or "completed", "objective": values.get("objective", ""),
+            **({"actual_end": end} if values["end"] else {}),
+        }, context, columns={"actual_start": "start", "actual_end": "end"})  # fmt: skip
+        if start is None or cleaned is None or (values["end"] and end is None):
             continue
-        if end is not None and end <= start:
-            reader.problem(file, "is not after start", row, "end")
-            continue
+        status, transport = cleaned["status"], cleaned["transport"]
         team_name = values["team"] or "Imported patrols"
         if team_name not in teams:
             teams[team_name], _ = Team.objects.get_or_create(reserve=reserve, name=team_name)
         patrol = Patrol.objects.create(
             reserve=reserve, team=teams[team_name], planned_start=start, planned_end=end, actual_start=start,
-            actual_end=end, status=status, transport=transport,
-            objective=values.get("objective", ""),
+            actual_end=end, status=status, transport=transport, objective=cleaned["objective"],
         )  # fmt: skip
         patrols[key] = patrol
         track = reader.folder / "tracks" / f"{key}.gpx"
@@ -307,42 +320,32 @@ def _patrol_of(reader, file, row, values, patrols) -> tuple[bool, Patrol | None]
     return True, patrols.get(key)
 
 
-def _species(reader, file, row, column, name) -> tuple[bool, Species | None]:
-    if not name:
-        return True, None
-    species = Species.objects.filter(scientific_name__iexact=name).first()
-    if species is None:
-        reader.problem(file, f"unknown species {name!r} (use a scientific name Irbis knows)", row, column)
-        return False, None
-    return True, species
+def _accuracy(reader: _Reader, file: str, row: int, value: str) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        reader.problem(file, f"{value!r} is not a number", row, "gps_accuracy_m")
+        return None
 
 
 def _import_finds(reader: _Reader, reserve: Reserve, patrols: dict[str, Patrol], report: ImportReport) -> None:
     file = "snare_finds.csv"
+    context = RecordContext(reserve)
     rows = []
     for row, v in reader.csv(file, FIND_COLUMNS, required=False):
         ok_patrol, patrol = _patrol_of(reader, file, row, v, patrols)
-        ok_species, species = _species(reader, file, row, "catch_species", v["catch_species"])
-        values = {
+        values = reader.clean(file, row, snare_find_clean, {
             "found_at": reader.time(file, row, "found_at", v["found_at"]),
             "location": reader.point(file, row, v),
             "count": reader.integer(file, row, "count", v["count"]),
-            "material": reader.choice(file, row, "material", v["material"], SnareFind.Material),
-            "state": reader.choice(file, row, "state", v["state"], SnareFind.State),
-            "catch_condition": reader.choice(file, row, "catch_condition", v["catch_condition"],
-                                             SnareFind.CatchCondition, default="none"),
-            "action": reader.choice(file, row, "action", v["action"], SnareFind.Action),
-            "placement": reader.choice(file, row, "placement", v.get("placement", ""), SnareFind.Placement,
-                                       default="unknown"),
-        }  # fmt: skip
-        if not (ok_patrol and ok_species) or any(value is None for value in values.values()):
-            continue
-        if values["catch_condition"] == "none" and species is not None:
-            reader.problem(file, "a catch species needs a catch condition other than none", row, "catch_condition")
-            continue
-        rows.append(SnareFind(reserve=reserve, patrol=patrol, catch_species=species, notes=v.get("notes", ""),
-                              gps_accuracy_m=float(v["gps_accuracy_m"]) if v.get("gps_accuracy_m") else None,
-                              **values))  # fmt: skip
+            "material": v["material"], "state": v["state"], "action": v["action"],
+            "catch_condition": v["catch_condition"] or "none", "placement": v.get("placement") or "unknown",
+            "catch_species": v["catch_species"] or None, "notes": v.get("notes", ""), "patrol": patrol,
+            **({"gps_accuracy_m": _accuracy(reader, file, row, v["gps_accuracy_m"])} if v.get("gps_accuracy_m")
+               else {}),
+        }, context)  # fmt: skip
+        if ok_patrol and values is not None:
+            rows.append(SnareFind(reserve=reserve, **values))
     if not reader.problems:
         bulk_create_with_history(rows, SnareFind, batch_size=1000)
     report.counts["snare finds"] += len(rows)
@@ -350,15 +353,17 @@ def _import_finds(reader: _Reader, reserve: Reserve, patrols: dict[str, Patrol],
 
 def _import_incidents(reader: _Reader, reserve: Reserve, patrols: dict[str, Patrol], report: ImportReport) -> None:
     file = "incidents.csv"
+    context = RecordContext(reserve)
     count = 0
     for row, v in reader.csv(file, INCIDENT_COLUMNS, required=False):
         ok, patrol = _patrol_of(reader, file, row, v, patrols)
-        at = reader.time(file, row, "occurred_at", v["occurred_at"])
-        location = reader.point(file, row, v)
-        kind = reader.choice(file, row, "kind", v["kind"], Incident.Kind)
-        if ok and at and location and kind and not reader.problems:
-            Incident.objects.create(reserve=reserve, patrol=patrol, occurred_at=at, location=location, kind=kind,
-                                    description=v["description"])  # fmt: skip
+        values = reader.clean(file, row, incident_clean, {
+            "occurred_at": reader.time(file, row, "occurred_at", v["occurred_at"]),
+            "location": reader.point(file, row, v), "kind": v["kind"], "description": v["description"],
+            "patrol": patrol,
+        }, context)  # fmt: skip
+        if ok and values is not None and not reader.problems:
+            Incident.objects.create(reserve=reserve, **values)
             count += 1
     report.counts["incidents"] += count
 
@@ -366,22 +371,18 @@ def _import_incidents(reader: _Reader, reserve: Reserve, patrols: dict[str, Patr
 def _import_detections(reader: _Reader, reserve: Reserve, patrols: dict[str, Patrol], report: ImportReport) -> None:
     """Sign surveys and sightings (camera-trap detections come in the Camtrap DP package)."""
     file = "detections.csv"
+    context = RecordContext(reserve)
     rows = []
     for row, v in reader.csv(file, DETECTION_COLUMNS, required=False):
         ok_patrol, patrol = _patrol_of(reader, file, row, v, patrols)
-        ok_species, species = _species(reader, file, row, "species", v["species"])
-        if ok_species and species is None:
-            reader.problem(file, "is empty", row, "species")
-            continue
-        values = {
+        values = reader.clean(file, row, detection_clean, {
             "observed_at": reader.time(file, row, "observed_at", v["observed_at"]),
-            "location": reader.point(file, row, v),
-            "method": reader.choice(file, row, "method", v["method"], Detection.Method),
-            "count": reader.integer(file, row, "count", v["count"]),
-        }
-        if ok_patrol and ok_species and all(value is not None for value in values.values()):
-            rows.append(Detection(reserve=reserve, patrol=patrol, species=species,
-                                  individual_id=v["individual_id"], **values))  # fmt: skip
+            "location": reader.point(file, row, v), "method": v["method"],
+            "count": reader.integer(file, row, "count", v["count"]), "species": v["species"] or None,
+            "individual_id": v["individual_id"], "patrol": patrol,
+        }, context)  # fmt: skip
+        if ok_patrol and values is not None:
+            rows.append(Detection(reserve=reserve, **values))
     if not reader.problems:
         bulk_create_with_history(rows, Detection, batch_size=1000)
     report.counts["detections"] += len(rows)

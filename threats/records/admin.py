@@ -1,5 +1,6 @@
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Value
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,35 @@ from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryA
 from patrol.reserves.models import Membership
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.selectors import camera_deployments_for_user, detections_for_user
+from threats.records.validation import RecordContext, detection_clean, incident_clean, snare_find_clean
+
+
+class RecordAdminForm(forms.ModelForm):
+    """Checks a record with its kind's rules (threats.records.validation), as the API and the sync do."""
+
+    clean_record = None
+
+    def clean(self):
+        cleaned = super().clean()
+        reserve = cleaned.get("reserve") or getattr(self.instance, "reserve", None)
+        if reserve is None or self.errors:
+            return cleaned  # the form's own errors first (a missing reserve, an unreadable value)
+        instance = self.instance if self.instance.pk else None
+        values = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+        if instance is None:
+            values = {name: value for name, value in cleaned.items() if value is not None}
+        try:
+            values = type(self).clean_record(values, context=RecordContext(reserve), instance=instance)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+            return cleaned
+        cleaned.update((name, value) for name, value in values.items() if name in self.fields)
+        return cleaned
+
+
+def _record_form(clean_record):
+    return type("RecordForm", (RecordAdminForm,), {"clean_record": staticmethod(clean_record)})
 
 
 @admin.register(Species)
@@ -30,6 +60,7 @@ class SpeciesAdmin(admin.ModelAdmin):
 
 @admin.register(SnareFind)
 class SnareFindAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
+    form = _record_form(snare_find_clean)
     list_display = ["found_at", "reserve", "count", "material", "state", "catch_species", "action", "needs_review"]
     list_filter = ["reserve", "material", "state", "action", "needs_review"]
     date_hierarchy = "found_at"
@@ -38,6 +69,7 @@ class SnareFindAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
+    form = _record_form(incident_clean)
     list_display = ["occurred_at", "reserve", "kind", "needs_review"]
     list_filter = ["reserve", "kind"]
     date_hierarchy = "occurred_at"
@@ -88,6 +120,7 @@ class GeneralisedLocationMixin:
 @admin.register(Detection)
 class DetectionAdmin(EvidenceAdminMixin, GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
     selector = staticmethod(detections_for_user)
+    form = _record_form(detection_clean)
     list_display = ["observed_at", "reserve", "species", "method", "count", "individual_id", "shown_location"]
     list_filter = ["reserve", "species", "method"]
     date_hierarchy = "observed_at"

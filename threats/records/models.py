@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -85,8 +85,8 @@ class SnareFind(FieldRecord):
         OLD = "old", _("Old")
 
     class Placement(models.TextChoices):
-        NECK = "neck", _("Neck")
-        FOOT = "foot", _("Foot")
+        NECK = "neck", pgettext_lazy("snare placement", "Neck")
+        FOOT = "foot", pgettext_lazy("snare placement", "Foot")  # not the patrol's transport "Foot"
         UNKNOWN = "unknown", _("Unknown")
 
     class CatchCondition(models.TextChoices):

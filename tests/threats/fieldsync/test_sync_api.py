@@ -359,7 +359,7 @@ def test_poor_gps_accuracy_is_flagged(phone_a, settings):
 def test_negative_accuracy_is_rejected(phone_a):
     client, device = phone_a
     result = only_result(post(client, device, snare_item(gps_accuracy_m=-1)))
-    assert result["errors"] == {"gps_accuracy_m": ["Must be at least 0."]}
+    assert result["errors"] == {"gps_accuracy_m": ["GPS accuracy cannot be negative."]}
 
 
 def test_times_in_the_future_beyond_the_clock_skew_are_rejected(phone_a, settings):

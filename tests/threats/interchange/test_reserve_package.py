@@ -142,8 +142,8 @@ def test_bad_package_lists_every_problem_with_file_row_and_column_and_saves_noth
     message = str(raised.value)
     assert message.startswith("3 problem(s) in the reserve package:")
     assert "- snare_finds.csv, row 2, column patrol_id: patrol 'P99999' is not in patrols.csv" in message
-    assert "- snare_finds.csv, row 2, column latitude: 95.1 is outside -90..90" in message
-    assert "- snare_finds.csv, row 2, column material: 'rope' is not one of wire, cable, nylon, other" in message
+    assert "- snare_finds.csv, row 2, column latitude: Latitude must be between -90 and 90." in message
+    assert "- snare_finds.csv, row 2, column material: 'rope' is not one of: wire, cable, nylon, other." in message
     assert not Reserve.objects.filter(slug="broken").exists()
     assert SnareFind.objects.count() == 1  # only the source reserve's
 

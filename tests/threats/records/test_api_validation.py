@@ -22,8 +22,8 @@ FIND = {"reserve": "reserve-a", "found_at": "2026-11-01T10:00:00Z", "material": 
          "A location must be a GeoJSON Point."),
         ({"location": "somewhere up the Shavla"}, "location",
          "Unable to convert to python object: String input unrecognized as WKT EWKT, and HEXEWKB."),
-        ({"count": 0}, "count", "Ensure this value is greater than or equal to 1."),
-        ({"material": "rope"}, "material", '"rope" is not a valid choice.'),
+        ({"count": 0}, "count", "Must be at least 1."),
+        ({"material": "rope"}, "material", "'rope' is not one of: wire, cable, nylon, other."),
         ({"found_at": "yesterday"}, "found_at",
          "Datetime has wrong format. Use one of these formats instead: "
          "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."),

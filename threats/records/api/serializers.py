@@ -1,5 +1,8 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.gis.db.models import PointField
-from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_gis import build_geo_schema
 from drf_spectacular.utils import extend_schema_field
@@ -11,13 +14,30 @@ from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.api.base import ReserveField, UserScopedPrimaryKeyField, validate_wgs84
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.selectors import camera_deployments_for_user, snare_finds_for_user
+from threats.records.validation import (
+    RecordContext,
+    detection_clean,
+    errors_by_field,
+    incident_clean,
+    snare_find_clean,
+)
 
 
 class SpeciesField(serializers.SlugRelatedField):
-    default_error_messages = {"does_not_exist": _("Unknown species: '{value}'.")}
+    """A species by scientific name; whether Irbis knows it is a rule of threats.records.validation."""
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="scientific_name", queryset=Species.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        return data
+
+
+class RecordChoiceField(serializers.ChoiceField):
+    """Documents a field's choices; whether a value is one of them is a rule of threats.records.validation."""
+
+    def to_internal_value(self, data):
+        return data
 
 
 class SpeciesSerializer(serializers.ModelSerializer):
@@ -36,19 +56,20 @@ class FieldRecordSerializer(GeoFeatureModelSerializer):
     ]  # fmt: skip
     record_read_only = ["needs_review", "review_reasons", "version", "created_at", "updated_at"]
 
-    def validate_location(self, value: Point) -> Point:
-        if value.geom_type != "Point":
-            raise serializers.ValidationError(_("A location must be a GeoJSON Point."))
-        return validate_wgs84(value)
+    serializer_choice_field = RecordChoiceField
+    clean: Callable[..., dict[str, Any]]
 
-    def validate_gps_accuracy_m(self, value):
-        if value is not None and value < 0:
-            raise serializers.ValidationError(_("GPS accuracy cannot be negative."))
-        return value
+    def validate(self, attrs):
+        reserve = attrs.get("reserve") or self.instance.reserve
+        try:
+            return type(self).clean(attrs, context=RecordContext(reserve), instance=self.instance)
+        except ValidationError as exc:
+            raise serializers.ValidationError(errors_by_field(exc)) from exc
 
 
 class SnareFindSerializer(FieldRecordSerializer):
     catch_species = SpeciesField(required=False, allow_null=True)
+    count = serializers.IntegerField(required=False)  # its range is a rule of validation
 
     class Meta:
         model = SnareFind
@@ -58,16 +79,8 @@ class SnareFindSerializer(FieldRecordSerializer):
             "found_at", "count", "material", "state", "placement", "catch_species", "catch_condition", "action",
         ]  # fmt: skip
         read_only_fields = FieldRecordSerializer.record_read_only
-        extra_kwargs = {"count": {"min_value": 1}}
 
-    def validate(self, attrs):
-        condition = attrs.get("catch_condition", getattr(self.instance, "catch_condition", "none"))
-        species = attrs.get("catch_species", getattr(self.instance, "catch_species", None))
-        if condition == SnareFind.CatchCondition.NONE and species is not None:
-            raise serializers.ValidationError(
-                {"catch_condition": [_("A catch species is given: say whether it was alive, injured or dead.")]}
-            )
-        return attrs
+    clean = staticmethod(snare_find_clean)
 
 
 class IncidentSerializer(FieldRecordSerializer):
@@ -78,6 +91,8 @@ class IncidentSerializer(FieldRecordSerializer):
         geo_field = "location"
         fields = [*FieldRecordSerializer.record_fields, "kind", "occurred_at", "description", "snare_finds"]
         read_only_fields = FieldRecordSerializer.record_read_only
+
+    clean = staticmethod(incident_clean)
 
 
 @extend_schema_field(build_geo_schema(PointField()))
@@ -93,6 +108,7 @@ class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializ
     """Shown at `display_location`: the exact point only to users with clearance for sensitive species."""
 
     species = SpeciesField(required=False, allow_null=True)
+    count = serializers.IntegerField(required=False)
     location = PointGeometryField(write_only=True)
     display_location = PointGeometryField(read_only=True)
     location_generalised = serializers.BooleanField(read_only=True)
@@ -107,16 +123,8 @@ class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializ
             "observation_type", "species", "method", "observed_at", "count", "individual_id", "deployment",
         ]  # fmt: skip
         read_only_fields = FieldRecordSerializer.record_read_only
-        extra_kwargs = {"count": {"min_value": 1}}
 
-    def validate(self, attrs):
-        kind = attrs.get("observation_type", getattr(self.instance, "observation_type", "animal"))
-        species = attrs.get("species", getattr(self.instance, "species", None))
-        if kind == Detection.ObservationType.ANIMAL and species is None:
-            raise serializers.ValidationError({"species": [_("Which species? It is required for an animal.")]})
-        if kind != Detection.ObservationType.ANIMAL and species is not None:
-            raise serializers.ValidationError({"species": [_("People and vehicles have no species.")]})
-        return attrs
+    clean = staticmethod(detection_clean)
 
 
 class CameraDeploymentSerializer(GeneralisedPointFeatureSerializer):

@@ -4,16 +4,16 @@
 "use strict";
 (() => {
   const CONFIG = JSON.parse(document.getElementById("field-config").textContent);
-  const t = I18N.t;
+  // Strings and choice labels come from the server in the page's language (locale/*/django.po).
+  const LANG = CONFIG.lang || "en";
+  document.documentElement.lang = LANG;
+  function t(key, params) {
+    let text = CONFIG.strings[key] || key;
+    for (const [name, value] of Object.entries(params || {})) text = text.replace("{" + name + "}", value);
+    return text;
+  }
   const app = document.getElementById("app");
   const state = { token: null, deviceId: null, boot: null, lastSync: null, patrol: null, syncing: false, watch: null, wakeLock: null };
-  const CHOICES = {
-    material: ["wire", "cable", "nylon", "other"], state: ["set", "sprung", "old"],
-    placement: ["unknown", "neck", "foot"], catch_condition: ["none", "alive", "injured", "dead"],
-    action: ["removed", "destroyed", "left_for_ambush"],
-    kind: ["poacher_camp", "snare_line", "carcass", "gunshot", "suspect_encounter", "illegal_logging", "other"],
-    method: ["track", "scat", "scrape", "sighting", "kill", "camera_trap", "dna"],
-  };
 
   // --- tiny DOM helpers ---------------------------------------------------------------------------
   function h(tag, attrs, ...children) {
@@ -30,7 +30,11 @@
     return h("select", { id: "f-" + name, name },
       options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
   }
-  const choice = (name) => field(t(name), select(name, CHOICES[name].map((v) => [v, t(name + "." + v)]), CHOICES[name][0]));
+  /* A select of a record kind's field, with the server's choices (the ones validation accepts) and default. */
+  const choice = (kind, name) => {
+    const spec = CONFIG.choices[kind][name];
+    return field(t(name), select(name, spec.options, spec.default));
+  };
   function setMessage(text, error) {
     const el = document.getElementById("message");
     el.textContent = text || "";
@@ -71,7 +75,7 @@
     el.dataset.rejected = c.rejected;
     el.textContent = c.records + c.photos ? t("waiting", { n: c.records + c.photos }) : t("nothing_waiting");
     document.getElementById("last-sync").textContent = state.lastSync
-      ? t("last_sync", { t: new Date(state.lastSync).toLocaleString(I18N.lang) }) : t("never_synced");
+      ? t("last_sync", { t: new Date(state.lastSync).toLocaleString(LANG) }) : t("never_synced");
     const detail = document.getElementById("waiting-detail");
     if (detail) detail.textContent = t("items_waiting", { r: c.records, p: c.photos, t: c.points });
     return c;
@@ -248,7 +252,7 @@
   }
 
   function showForm(kind) {
-    const species = ((state.boot && state.boot.species) || []).map((s) => [s.scientific_name, (I18N.lang === "ru" && s.ru) || s.en]);
+    const species = ((state.boot && state.boot.species) || []).map((s) => [s.scientific_name, (LANG === "ru" && s.ru) || s.en]);
     const where = locationBlock();
     const patrol = patrolSelect();
     const notes = h("textarea", { id: "f-notes", name: "notes" });
@@ -262,15 +266,15 @@
     if (kind === "snare_find") {
       specific = [
         h("div", {}, h("label", { for: "f-count" }, t("count")), stepper),
-        choice("material"), choice("state"), choice("placement"),
+        choice(kind, "material"), choice(kind, "state"), choice(kind, "placement"),
         field(t("catch_species"), select("catch_species", [["", t("none")], ...species], "")),
-        choice("catch_condition"), choice("action"),
+        choice(kind, "catch_condition"), choice(kind, "action"),
       ];
     } else if (kind === "incident") {
-      specific = [choice("kind"), field(t("description"), h("textarea", { id: "f-description", name: "description" }))];
+      specific = [choice(kind, "kind"), field(t("description"), h("textarea", { id: "f-description", name: "description" }))];
     } else {
       specific = [
-        field(t("species"), select("species", species, species.length ? species[0][0] : "")), choice("method"),
+        field(t("species"), select("species", species, species.length ? species[0][0] : "")), choice(kind, "method"),
         h("div", {}, h("label", { for: "f-count" }, t("count")), stepper),
         field(t("individual_id"), h("input", { id: "f-individual_id", name: "individual_id", maxlength: 100 })),
       ];
