@@ -44,18 +44,74 @@ def test_a_manager_sees_the_layers_the_valleys_and_explains_a_cell(browser, live
     page.wait_for_selector("#risk-map[data-loaded-finds]")
     assert int(page.get_attribute("#risk-map", "data-loaded-finds")) == run.summary["inputs"]["snare_finds"]
 
-    # the valley ranking
+    # the valley ranking: "new" when there was practically nothing before, else the absolute change
+    # and a percentage only when the earlier value allows one (the API's words, formatted for English)
     page.wait_for_selector("#valley-table[data-rows]")
     rows = page.locator("#valley-table tbody tr")
     assert rows.count() == min(10, len(run.summary["valleys"])) > 0
     assert rows.first.locator("td").nth(1).inner_text() == run.summary["valleys"][0]["name"]
+    valleys = api_json(page, f"/api/v1/risk/{reserve.slug}/valleys/?top=10")["valleys"]
+    for i, v in enumerate(valleys):
+        assert rows.nth(i).locator("td").nth(4).inner_text() == trend_text(v), v
 
-    # a click in the middle of the map explains that cell
+    # a click in the middle of the map explains that cell in a ranger's words
     box = page.locator("#risk-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector("#explain-panel[data-state='done']")
+    summary = page.locator("[data-testid=summary]").inner_text()
+    assert summary.startswith("Snares expected here: ") and "snare lines a year per km² — " in summary
+    assert "log-intensity" not in page.locator("#explain-panel").inner_text().lower()
+    # the numbers are behind a toggle: hidden until "Show the numbers" is clicked
     contributions = page.locator("[data-testid=contributions] li")
-    assert contributions.count() == len(run.summary["contributions"]) + 1  # + nearby finds vs effort
-    text = page.locator("#explain-panel").inner_text()
-    assert "walking time from access" in text and "nearby finds vs effort" in text
+    assert contributions.count() == len(run.summary["contributions"]) + 1  # + snares found nearby
+    assert not contributions.first.is_visible()
+    page.click("[data-testid=numbers] summary")
+    assert page.locator("[data-testid=numbers] summary").inner_text() == "Show the numbers"
+    assert contributions.first.is_visible()
+    numbers = page.locator("[data-testid=numbers]").inner_text()
+    assert "walking time from access" in numbers and "snares found nearby" in numbers
+    assert "Log-intensity of the cell" in numbers
     assert external == []  # nothing from a CDN or a tile server
+
+
+def api_json(page, url):
+    return page.evaluate("(url) => fetch(url, {credentials: 'same-origin'}).then((r) => r.json())", url)
+
+
+def trend_text(v):
+    if v["trend"] == "new":
+        return "new: practically none before"
+    change = v["change"]
+    digits = 2 if abs(change) < 1 else 1
+    text = f"{v['trend']} {_signed(change, digits)} snare lines/yr"
+    return text if v["change_percent"] is None else f"{text} ({_signed(v['change_percent'], 0)} %)"
+
+
+def _signed(value, digits):
+    text = f"{abs(value):,.{digits}f}"
+    return text if float(text.replace(",", "")) == 0 else ("+" if value > 0 else "-") + text
+
+
+def test_the_map_speaks_russian(browser, live_server, reserve_with_run):
+    reserve, _run = reserve_with_run
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="ru-RU").new_page()
+    page.goto(f"{live_server.url}/login/?next=/risk/")
+    page.fill("#id_username", "aigul")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_selector("#risk-map[data-ready='1']")
+    assert page.locator("h1").inner_text() == f"Риск петель: {reserve.name}"
+    layers = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [t.strip() for t in layers[:4]] == ["Ожидаемые петли", "Риск для леопарда", "Неопределённость",
+                                               "Охват патрулями"]  # fmt: skip
+    assert "линий петель в клетке за год" in page.locator("#legend").inner_text()
+    box = page.locator("#risk-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#explain-panel[data-state='done']")
+    panel = page.locator("#explain-panel")
+    assert panel.locator("h2").inner_text() == "Почему эта клетка?"
+    assert page.locator("[data-testid=summary]").inner_text().startswith("Ожидаемое число линий петель здесь: ")
+    page.click("[data-testid=numbers] summary")
+    numbers = page.locator("[data-testid=numbers]").inner_text()
+    assert "время пешком от дорог и посёлков" in numbers and "Логарифм интенсивности" in numbers
+    assert "walking time" not in panel.inner_text()

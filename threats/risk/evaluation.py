@@ -193,17 +193,63 @@ def backtest(
 # --- valley ranking -------------------------------------------------------------------------
 
 
+# How a valley's change is put into words. Risk is summed over the reach's cells in expected snare
+# lines set per year. A percentage of (practically) nothing is noise that reads as alarm: a reach
+# that went from 0.000002 to 0.54 lines a year is "+27169122 %". So:
+# - below NOTHING_BELOW (one snare line in ten years) a valley had practically no snaring: a rise from
+#   there is "new", and changes smaller than NOTHING_BELOW are never a trend ("steady");
+# - the change is always given as an absolute number (snare lines per year);
+# - a percentage is given only when the earlier period had at least PERCENT_FROM (one line a year):
+#   below that, "0.2 -> 0.6" is "+200 %" but less than half a snare line.
+NOTHING_BELOW = 0.1  # snare lines per year in the valley
+PERCENT_FROM = 1.0  # snare lines per year in the valley
+STEADY_WITHIN = 0.10  # relative change below which a valley is steady
+
+
+@dataclass(frozen=True)
+class ValleyChange:
+    change: float  # risk - previous_risk, snare lines per year
+    change_percent: float | None  # 100 * change / previous_risk; None unless previous_risk >= PERCENT_FROM
+    trend: str  # "new", "up", "down" or "steady"
+
+
+def valley_change(
+    risk: float,
+    previous_risk: float,
+    *,
+    nothing_below: float = NOTHING_BELOW,
+    percent_from: float = PERCENT_FROM,
+    steady_within: float = STEADY_WITHIN,
+) -> ValleyChange:
+    """The change of a valley's risk between two periods, as the map says it (rules above).
+
+    "steady" when the change is smaller than ``nothing_below`` or than ``steady_within`` of the
+    earlier value; otherwise "new" when the earlier value was below ``nothing_below``, else "up" or
+    "down".
+    """
+    change = float(risk - previous_risk)
+    percent = 100.0 * change / previous_risk if previous_risk >= percent_from else None
+    if abs(change) < max(nothing_below, steady_within * previous_risk):
+        trend = "steady"
+    elif previous_risk < nothing_below:
+        trend = "new"
+    else:
+        trend = "up" if change > 0 else "down"
+    return ValleyChange(change, percent, trend)
+
+
 @dataclass
 class ValleyRisk:
     rank: int
     reach_id: int
     name: str
-    risk: float  # summed over the reach's cells
+    risk: float  # summed over the reach's cells, snare lines per year
     previous_risk: float
     previous_rank: int
     change: float  # risk - previous_risk
-    change_ratio: float  # risk / previous_risk - 1 (inf when it was 0)
-    trend: str  # "up", "down" or "steady"
+    change_ratio: float  # raw risk / previous_risk - 1 (inf when it was 0): not for display, see change_percent
+    trend: str  # "new", "up", "down" or "steady" (valley_change)
+    change_percent: float | None = None  # only when meaningful (valley_change)
 
 
 def rank_valleys(
@@ -213,12 +259,12 @@ def rank_valleys(
     *,
     top_n: int = 10,
     names: dict[int, str] | None = None,
-    steady_within: float = 0.10,
+    steady_within: float = STEADY_WITHIN,
 ) -> list[ValleyRisk]:
     """Top-N valley reaches by summed risk, with the change against the previous period.
 
-    ``reach_labels`` holds the reach id of every cell (0 = no reach); NaN risk counts as 0. A
-    reach is "steady" when its risk moved by less than ``steady_within`` (relative).
+    ``reach_labels`` holds the reach id of every cell (0 = no reach); NaN risk counts as 0. The
+    trend and the percentage follow `valley_change`.
     """
     labels = np.asarray(reach_labels, dtype=np.int64).ravel()
     valid = labels > 0
@@ -233,9 +279,8 @@ def rank_valleys(
     previous_rank[order_before] = np.arange(1, len(ids) + 1)
     ranked = []
     for rank, i in enumerate(order_now[:top_n], start=1):
-        change = float(now[i] - before[i])
+        moved = valley_change(float(now[i]), float(before[i]), steady_within=steady_within)
         ratio = float(now[i] / before[i] - 1.0) if before[i] > 0 else (math.inf if now[i] > 0 else 0.0)
-        trend = "steady" if abs(ratio) < steady_within else ("up" if ratio > 0 else "down")
         reach = int(ids[i])
         ranked.append(
             ValleyRisk(
@@ -245,9 +290,10 @@ def rank_valleys(
                 float(now[i]),
                 float(before[i]),
                 int(previous_rank[i]),
-                change,
+                moved.change,
                 ratio,
-                trend,
+                moved.trend,
+                moved.change_percent,
             )
         )
     return ranked
@@ -261,6 +307,9 @@ __all__ = [
     "PAI_FRACTIONS",
     "BacktestResult",
     "PeriodScore",
+    "NOTHING_BELOW",
+    "PERCENT_FROM",
+    "ValleyChange",
     "ValleyRisk",
     "auc",
     "backtest",
@@ -272,4 +321,5 @@ __all__ = [
     "recency_weights",
     "score_period",
     "top_cells",
+    "valley_change",
 ]

@@ -126,6 +126,8 @@ class RiskResult:
         )
 
 
+# What each term measures, in English, for `RiskResult.explain` (commands, notebooks). The keys are
+# stable: the map translates labels and details by key in threats/risk/wording.py.
 _DETAILS = {
     "prey: elevation": "musk deer (the snare target) detection rate vs elevation",
     "prey: slope": "musk deer detection rate vs slope",

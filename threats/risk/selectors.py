@@ -22,9 +22,10 @@ from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import READ_ALL_ROLES, User, membership_get, reserve_get_for_user
 from patrol.terrain.grid import Grid
 from patrol.terrain.raster_io import cell_to_lonlat, lonlat_to_cell
-from threats.risk.model import _DETAILS as TERM_DETAILS
+from threats.risk.evaluation import NOTHING_BELOW, PERCENT_FROM, valley_change
 from threats.risk.models import RiskRun
 from threats.risk.rendering import overlay_path
+from threats.risk.wording import cell_summary, factor_detail, factor_label, layer_unit, nearby_detail, reasons
 
 _EXPLAIN_CACHE: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
 _EXPLAIN_CACHE_SIZE = 2
@@ -73,7 +74,8 @@ def risk_overlays(*, user: User, run: RiskRun, layers: tuple[str, ...]) -> dict[
     out = {}
     for name in layers:
         key = risk_overlay_key(user=user, reserve=run.reserve, layer=name)
-        out[name] = {**meta.get("layers", {}).get(key, {}), "generalised": key.endswith("-generalised")}
+        stored = meta.get("layers", {}).get(key, {})
+        out[name] = {**stored, "unit": layer_unit(name, stored.get("unit", "")), "generalised": key != name}
     return {"bounds": meta.get("bounds"), "layers": out}
 
 
@@ -127,7 +129,9 @@ def _f(value: Any) -> float | None:
 
 
 def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> dict[str, Any]:
-    """Which inputs drove the cell at lon/lat: the same answer as `RiskResult.explain`, from stored layers.
+    """Which inputs drove the cell at lon/lat: the same answer as `RiskResult.explain`, from stored layers,
+    in the user's language: `summary` and `reasons` in a ranger's words, the numbers behind them in
+    `contributions` (`name` the model's stable key, `label` and `detail` translated).
 
     baseline + sum(contributions) == log(intensity). Camera trap-days are left out (they would show
     where cameras stand); leopard values are block means over the sensitive grid for users without
@@ -139,17 +143,13 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
     at = lambda name: float(layers[name][row, col])  # noqa: E731
     intensity = at("intensity")
     inside = math.isfinite(intensity)
-    parts = [
-        {"name": key.split(":", 1)[1], "value": at(key), "detail": TERM_DETAILS.get(key.split(":", 1)[1], "")}
-        for key in layers
-        if key.startswith("contribution:")
-    ]
+    keys = [key.split(":", 1)[1] for key in layers if key.startswith("contribution:")]
+    parts = [{"name": key, "value": at(f"contribution:{key}"), "detail": factor_detail(key)} for key in keys]
     parts.append(
         {
             "name": "nearby finds vs effort",
             "value": at("log_frailty"),
-            "detail": f"{at('nearby_finds'):.2f} finds near the cell where {at('nearby_expected'):.2f} were "
-            "expected from its terrain and effort",
+            "detail": nearby_detail(at("nearby_finds"), at("nearby_expected")),
         }
     )
     parts.sort(key=lambda p: -abs(p["value"]))
@@ -163,6 +163,12 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
             leopard_risk = float(np.nanmean(layers["leopard_risk"][window]))
     grid = run_grid(run)
     centre = cell_to_lonlat(grid, run.grid_srid, row, col)
+    contributions = [{**p, "label": factor_label(p["name"]), "value": _f(p["value"])} for p in parts] if inside else []
+    words = (
+        cell_summary(intensity=intensity, cell_area_m2=abs(grid.dx * grid.dy), layer=layers["intensity"])
+        if inside
+        else {}
+    )
     return {
         "run": run.pk,
         "model_version": run.model_version,
@@ -180,7 +186,11 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
         "intensity_sd": _f(at("intensity_sd")),
         "log_intensity": _f(math.log(intensity)) if inside and intensity > 0 else None,
         "baseline": run.summary.get("baseline"),
-        "contributions": [{**p, "value": _f(p["value"])} for p in parts] if inside else [],
+        "contributions": contributions,
+        "summary": words.get("summary"),
+        "snare_lines_per_km2": _f(words["snare_lines_per_km2"]) if inside else None,
+        "share_of_reserve_below": words.get("share_of_reserve_below"),
+        "reasons": reasons(contributions, _f(at("data_weight"))) if inside else [],
         "effort": {"visits": _f(at("visits")), "km": _f(at("distance_km")), "hours": _f(at("hours"))},
         "finds_in_cell": _f(at("finds")),
         "nearby_finds": _f(at("nearby_finds")),
@@ -194,13 +204,29 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
 
 def risk_valleys(*, run: RiskRun, top: int = 10) -> dict[str, Any]:
     """The top valley reaches by expected snare lines per year, with rank and trend against the
-    same-length window `trend_days` earlier (both fitted in the same run)."""
+    same-length window `trend_days` earlier (both fitted in the same run).
+
+    The change is always absolute (`change`, snare lines per year); `change_percent` is null unless
+    the earlier period had enough to make a percentage meaningful, and `trend` is "new" when it had
+    practically nothing (`threats.risk.evaluation.valley_change`). Worked out from the stored risks,
+    so runs stored before the rule read the same way.
+    """
     summary = run.summary
+    valleys = []
+    for stored in summary.get("valleys", [])[:top]:
+        moved = valley_change(stored["risk"], stored["previous_risk"])
+        percent = None if moved.change_percent is None else round(moved.change_percent, 1)
+        valleys.append({
+            **{key: stored[key] for key in ("rank", "reach_id", "name", "risk", "previous_risk", "previous_rank")},
+            "change": round(moved.change, 6), "change_percent": percent, "trend": moved.trend,
+        })  # fmt: skip
     return {
         "run": run.pk,
         "inputs_start": run.inputs_start,
         "inputs_end": run.inputs_end,
         "previous_window": summary.get("previous_window"),
-        "unit": "expected snare lines set per year in the valley",
-        "valleys": summary.get("valleys", [])[:top],
+        "unit": _("expected snare lines set per year in the valley"),
+        "new_below": NOTHING_BELOW,
+        "percent_from": PERCENT_FROM,
+        "valleys": valleys,
     }

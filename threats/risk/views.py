@@ -5,6 +5,8 @@ lists) and from the overlay PNGs below, each checked against the reserve's roles
 rangers 403, and the leopard overlay generalised for people without clearance.
 """
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from config.storage import private_storage
 from patrol.reserves.context_processors import current_reserve
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.web_map import hillshade_png_get
+from threats.records.models import Detection, Incident, Species
 from threats.risk.compute import LAYERS
 from threats.risk.models import RiskRun
 from threats.risk.selectors import has_clearance, risk_may_read, risk_overlay_path, risk_reserve_get
@@ -33,7 +36,7 @@ def risk_map(request: HttpRequest) -> HttpResponse:
     return render(request, "threats/risk_map.html", context)
 
 
-def _strings() -> dict[str, str]:
+def _strings() -> dict[str, Any]:
     """The map script's words, translated here (threats/static/threats/risk_map.js reads them)."""
     return {
         "snares": _("Expected snares"), "leopard": _("Leopard risk"), "uncertainty": _("Uncertainty"),
@@ -42,15 +45,26 @@ def _strings() -> dict[str, str]:
         "no_run": _("No risk computation has finished for this reserve yet."),
         "run": _("Model run"), "data": _("data"), "to": _("to"), "finished": _("finished"),
         "computing": _("Recomputing"), "queued": _("Recompute queued"), "failed": _("Last recompute failed"),
+        # the explanation: a ranger's words first, the model's numbers behind a toggle
+        "why": _("Why this cell?"), "reasons": _("What makes it so:"), "uncertain": _("uncertain"),
+        "raises": _("raises the risk"), "lowers": _("lowers the risk"),
+        "leopard_chance": _("Chance that a camera here records a leopard"),
+        "show_numbers": _("Show the numbers"),
         "intensity": _("Expected snare lines set per year in this cell"), "sd": _("standard deviation"),
+        "log_intensity": _("Log-intensity of the cell (the model's scale)"),
         "baseline": _("Reserve-average cell (log)"), "effort_here": _("Patrol effort here"), "visits": _("visits"),
         "km": _("km"), "hours": _("hours"), "data_weight": _("Weight of local data (0 = prior only)"),
         "finds_near": _("Finds near the cell / expected"), "leopard_presence": _("Leopard presence"),
         "generalised": _("generalised"), "outside": _("Outside the reserve grid."), "loading": _("Loading…"),
-        "up": _("up"), "down": _("down"), "steady": _("steady"), "new": _("new"),
-        "previous": _("Trend against the same-length window ending"),
         "contributions": _("What drove it (contributions to log-intensity)"),
+        # the valley ranking
+        "up": _("up"), "down": _("down"), "steady": _("steady"), "new": _("new"),
+        "new_note": _("practically none before"), "change_lines": _("%(change)s snare lines/yr"),
+        "previous": _("Trend against the same-length window ending"),
         "legend_low": _("low"), "legend_high": _("high"), "no_valleys": _("No valley reaches on this terrain."),
+        # the records' tooltips: codes in the data, names in the user's language
+        "kinds": {code: str(label) for code, label in [*Detection.ObservationType.choices, *Incident.Kind.choices]},
+        "species": {s.scientific_name: s.common_name for s in Species.objects.all()},
     }  # fmt: skip
 
 

@@ -324,6 +324,30 @@ def test_valley_ranking_order_and_trend():
     assert [v.trend for v in ranked] == ["up", "down", "steady"]
     assert ranked[0].change == 3.0 and ranked[0].change_ratio == pytest.approx(1.5)
     assert len(risk_evaluation.rank_valleys(labels, now, before, top_n=1)) == 1
+    assert [v.change_percent for v in ranked] == [150.0, -50.0, None]  # 0.5 lines/yr is too little for a %
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "change", "percent", "trend"),
+    [
+        (0.54, 0.000002, 0.539998, None, "new"),  # the "+27169122 %" of the issue
+        (0.05, 0.0, 0.05, None, "steady"),  # practically nothing then and now
+        (3.7, 0.5, 3.2, None, "up"),  # a percentage of half a line a year says nothing
+        (6.0, 4.0, 2.0, 50.0, "up"),
+        (3.0, 4.0, -1.0, -25.0, "down"),
+        (4.3, 4.0, 0.3, 7.5, "steady"),  # within 10 %
+        (0.58, 0.5, 0.08, None, "steady"),  # less than one line in ten years
+        (0.0, 0.5, -0.5, None, "down"),
+        (1.0, 1.0, 0.0, 0.0, "steady"),
+    ],
+)
+def test_valley_change_says_new_absolute_change_and_a_percentage_only_when_meaningful(
+    now, before, change, percent, trend
+):
+    moved = risk_evaluation.valley_change(now, before)
+    assert moved.change == pytest.approx(change, abs=1e-12)
+    assert moved.change_percent == (None if percent is None else pytest.approx(percent, abs=1e-9))
+    assert moved.trend == trend
 
 
 # --- the demo goal --------------------------------------------------------------------------

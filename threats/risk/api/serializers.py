@@ -4,20 +4,25 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from threats.risk.models import RiskRun
+from threats.risk.wording import stage_label
 
 
 class RiskRunSerializer(serializers.ModelSerializer):
     """A run's status and progress; `summary` keeps the counts, totals and timings (not the valleys)."""
 
     summary = serializers.SerializerMethodField()
+    stage_label = serializers.SerializerMethodField(help_text=_("The stage in the user's language"))
 
     class Meta:
         model = RiskRun
         fields = [
             "id", "status", "trigger", "progress", "stage", "not_before", "model_version", "inputs_start",
-            "inputs_end", "created_at", "started_at", "finished_at", "error", "summary",
+            "inputs_end", "created_at", "started_at", "finished_at", "error", "summary", "stage_label",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_stage_label(self, run: RiskRun) -> str:
+        return stage_label(run.stage)
 
     def get_summary(self, run: RiskRun) -> dict:
         keep = (

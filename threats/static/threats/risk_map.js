@@ -19,7 +19,13 @@
   let shownRun = null;
   let marker = null;
 
-  const fmt = (v, digits) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits === undefined ? 3 : digits));
+  const lang = document.documentElement.lang || "en";
+  const number = (v, digits, options) => new Intl.NumberFormat(lang, {
+    minimumFractionDigits: digits, maximumFractionDigits: digits, ...(options || {}) }).format(v);
+  const fmt = (v, digits) => (v === null || v === undefined ? "–" : number(Number(v), digits === undefined ? 3 : digits));
+  // a signed change: two decimals below one (0.04 would read "+0.0"), one above
+  const signed = (v, digits) => number(v, digits === undefined ? (Math.abs(v) < 1 ? 2 : 1) : digits,
+    { signDisplay: "exceptZero" });
   const el = (tag, attrs, text) => {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
@@ -43,7 +49,7 @@
     if (current) {
       box.querySelector("progress").value = current.progress;
       box.querySelector(".stage").textContent =
-        `${current.status === "queued" ? T.queued : T.computing}: ${current.stage} (${current.progress} %)`;
+        `${current.status === "queued" ? T.queued : T.computing}: ${current.stage_label || current.stage} (${current.progress} %)`;
       box.dataset.status = current.status;
     }
   }
@@ -98,13 +104,23 @@
       pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 4, color: colour, weight: 1, fillOpacity: 0.8 }),
       onEachFeature: (feature, lyr) => {
         const p = feature.properties || {};
-        lyr.bindTooltip(`${T[name]}: ${(p.found_at || p.occurred_at || p.observed_at || "").slice(0, 10)} ${p.kind || p.species || ""}`);
+        const what = T.species[p.species] || T.kinds[p.kind] || T.kinds[p.observation_type] || p.species || "";
+        lyr.bindTooltip(`${T[name]}: ${(p.found_at || p.occurred_at || p.observed_at || "").slice(0, 10)} ${what}`);
       },
     });
     control.addOverlay(layer, T[name]);
     layer.addTo(map);
     loadAll(`${url}?reserve=${encodeURIComponent(slug)}&page_size=1000`, layer)
       .then(() => root.setAttribute(`data-loaded-${name}`, String(layer.getLayers().length)));
+  }
+
+  // "new" when the earlier period had practically nothing; otherwise the absolute change, and the
+  // percentage only when the API gives one (the earlier value was large enough: see valley_change)
+  function trendText(v) {
+    if (v.trend === "new") return `${T.new}: ${T.new_note}`;
+    const lines = T.change_lines.replace("%(change)s", signed(v.change));
+    const percent = v.change_percent === null ? "" : ` (${signed(v.change_percent, 0)} %)`;
+    return `${T[v.trend]} ${lines}${percent}`;
   }
 
   function loadValleys() {
@@ -119,10 +135,9 @@
       }
       body.valleys.forEach((v) => {
         const row = el("tr", { "data-reach": String(v.reach_id) });
-        const change = v.change_ratio === null ? T.new : `${v.change_ratio > 0 ? "+" : ""}${(100 * v.change_ratio).toFixed(0)} %`;
         row.append(el("td", {}, String(v.rank)), el("td", {}, v.name), el("td", {}, fmt(v.risk, 2)),
           el("td", {}, `${fmt(v.previous_risk, 2)} (#${v.previous_rank})`),
-          el("td", { class: `trend-${v.trend}` }, `${T[v.trend]} ${change}`));
+          el("td", { class: `trend-${v.trend}` }, trendText(v)));
         tbody.append(row);
       });
       tbody.parentElement.dataset.rows = String(body.valleys.length);
@@ -136,30 +151,49 @@
     marker = L.circleMarker(latlng, { radius: 7, color: "#000", weight: 2, fill: false }).addTo(map);
     const url = `${root.dataset.explain}?lon=${latlng.lng.toFixed(6)}&lat=${latlng.lat.toFixed(6)}`;
     getJSON(url).then(({ ok, body }) => {
-      panel.replaceChildren(el("h2", {}, T.intensity));
-      if (!ok) {
+      panel.replaceChildren(el("h2", {}, T.why));
+      if (!ok || !body.summary) {
         panel.append(el("p", { class: "error" }, body.error ? body.error.message : T.outside));
         panel.dataset.state = "error";
         return;
       }
-      panel.append(el("p", { class: "value" }, `${fmt(body.intensity, 4)}`),
-        el("p", { class: "muted" }, `± ${fmt(body.intensity_sd, 4)} (${T.sd}); ${T.baseline}: ${fmt(body.baseline, 2)}`),
+      // in a ranger's words
+      panel.append(el("p", { class: "summary", "data-testid": "summary" }, body.summary));
+      if (body.reasons.length) {
+        const reasons = el("ul", { "data-testid": "reasons" });
+        body.reasons.forEach((r) => {
+          const mark = { raises: "(+)", lowers: "(−)", uncertain: `(${T.uncertain})` }[r.effect];
+          const item = el("li", { class: `reason-${r.effect}`, "data-key": r.key }, `${r.text} ${mark}`);
+          if (r.effect !== "uncertain") item.title = T[r.effect];
+          reasons.append(item);
+        });
+        panel.append(el("p", {}, T.reasons), reasons);
+      }
+      panel.append(el("p", {}, `${T.leopard_chance}: ${fmt(body.leopard_presence === null ? null : 100 * body.leopard_presence, 0)} %` +
+        `${body.leopard_generalised ? ` (${T.generalised})` : ""}`));
+
+      // the model's numbers, behind a toggle
+      const numbers = el("details", { "data-testid": "numbers" });
+      numbers.append(el("summary", {}, T.show_numbers),
+        el("p", {}, `${T.intensity}: ${fmt(body.intensity, 4)} ± ${fmt(body.intensity_sd, 4)} (${T.sd})`),
+        el("p", {}, `${T.log_intensity}: ${fmt(body.log_intensity, 2)}; ${T.baseline}: ${fmt(body.baseline, 2)}`),
         el("h3", {}, T.contributions));
       const list = el("ul", { "data-testid": "contributions" });
       const biggest = Math.max(0.01, ...body.contributions.map((c) => Math.abs(c.value)));
       body.contributions.forEach((c) => {
-        const item = el("li", { title: c.detail });
+        const item = el("li", { title: c.detail, "data-key": c.name });
         const bar = el("span", { class: `contribution-bar ${c.value >= 0 ? "up" : "down"}` });
         bar.style.width = `${Math.round((60 * Math.abs(c.value)) / biggest)}px`;
-        item.append(bar, document.createTextNode(`${c.name}: ${c.value >= 0 ? "+" : ""}${fmt(c.value, 2)}`));
+        item.append(bar, document.createTextNode(`${c.label}: ${signed(c.value, 2)}`));
         list.append(item);
       });
-      panel.append(list,
+      numbers.append(list,
         el("p", {}, `${T.effort_here}: ${fmt(body.effort.visits, 1)} ${T.visits}, ${fmt(body.effort.km, 2)} ${T.km}, ` +
           `${fmt(body.effort.hours, 1)} ${T.hours}`),
         el("p", {}, `${T.finds_near}: ${fmt(body.nearby_finds, 2)} / ${fmt(body.nearby_expected_finds, 2)}`),
         el("p", {}, `${T.data_weight}: ${fmt(body.data_weight, 2)}`),
-        el("p", {}, `${T.leopard_presence}: ${fmt(body.leopard_presence, 2)}${body.leopard_generalised ? ` (${T.generalised})` : ""}`));
+        el("p", {}, `${T.leopard_presence}: ${fmt(body.leopard_presence, 2)}`));
+      panel.append(numbers);
       panel.dataset.state = "done";
     });
   }
