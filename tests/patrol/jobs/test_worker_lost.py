@@ -97,8 +97,8 @@ def test_a_killed_worker_s_dem_import_is_queued_again_and_finished_by_the_next_w
         boundary=MultiPolygon(Polygon.from_bbox((-118.3, 34.2, -118.0, 34.4)), srid=4326),
     )
     first = workers.start()
-    # Big Tujunga's 769,671 cells resampled to 20 m: several seconds of real work.
-    job = terrain_import_request(reserve=reserve, path=DEM_DIR / "bigtujunga-srtm-30m.tif", resolution_m=20)
+    # Big Tujunga's 769,671 cells at its own 30 m: a few seconds of real work.
+    job = terrain_import_request(reserve=reserve, path=DEM_DIR / "bigtujunga-srtm-30m.tif", resolution_m=30)
     assert OutboxMessage.objects.get().sent_at is not None  # handed to the broker on commit
 
     def running_and_beating():
@@ -125,4 +125,4 @@ def test_a_killed_worker_s_dem_import_is_queued_again_and_finished_by_the_next_w
                     timeout=180, worker=second, what="the second worker to finish the import")  # fmt: skip
     assert (done.status, done.error, done.attempts) == ("done", "", 2), done.error
     grid = TerrainGrid.objects.get(reserve=reserve)
-    assert (done.grid_id, grid.resolution_m, grid.srid) == (grid.pk, 20.0, 32611)
+    assert (done.grid_id, grid.resolution_m, grid.srid) == (grid.pk, 30.0, 32611)
