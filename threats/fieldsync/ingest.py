@@ -12,6 +12,7 @@ incidents, patrols and failures fall back to the per-record services, each in a 
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.gis.db.models import GeometryField
@@ -255,13 +256,7 @@ def _create_records_bulk(actor: Any, reserve: Reserve, model: type, service: Cal
     try:
         with transaction.atomic():
             _insert_unnest(model, objects)
-            now = timezone.now()
-            history = model.history.model
-            _insert_unnest(history, [
-                history(history_date=now, history_user=actor, history_change_reason="field sync", history_type="+",
-                        **{f.attname: getattr(obj, f.attname) for f in history.tracked_fields})
-                for obj in objects
-            ])  # fmt: skip
+            _insert_unnest(model.history.model, _history_rows(model.history.model, objects, actor))
     except IntegrityError:
         _each_in_savepoint(
             items,
@@ -272,7 +267,18 @@ def _create_records_bulk(actor: Any, reserve: Reserve, model: type, service: Cal
         item.answer("created", obj.pk)
 
 
-def _insert_unnest(model: type[Model], objects: list[Model]) -> None:
+def _history_rows(history: type[Model], objects: list[Model], actor: Any) -> list[SimpleNamespace]:
+    """The history rows ("+", created) of freshly inserted records, as plain column values: nothing reads
+    them back, and a model instance per row cost more than building the whole INSERT."""
+    defaults = {f.attname: f.get_default() for f in history._meta.concrete_fields}
+    tracked = [f.attname for f in history.tracked_fields]
+    common = {"history_date": timezone.now(), "history_user_id": getattr(actor, "pk", None),
+              "history_change_reason": "field sync", "history_type": "+"}  # fmt: skip
+    base = {**defaults, **common}
+    return [SimpleNamespace(**{**base, **{name: getattr(obj, name) for name in tracked}}) for obj in objects]
+
+
+def _insert_unnest(model: type[Model], objects: list[Any]) -> None:
     """INSERT ... SELECT FROM unnest(one array per column) RETURNING id, and set the objects' ids.
 
     Django's bulk_create writes one placeholder per value when a model has a geometry, and that long
@@ -319,6 +325,8 @@ def _insert_unnest(model: type[Model], objects: list[Model]) -> None:
         ids = [id_of[getattr(obj, key)] for obj in objects]
     else:
         ids = [row[0] for row in rows]
+    if not isinstance(objects[0], Model):
+        return  # plain rows (history): nothing to set
     for obj, pk_value in zip(objects, ids, strict=True):
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False

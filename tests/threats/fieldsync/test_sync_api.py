@@ -172,7 +172,10 @@ def test_a_snare_find_is_created_with_every_field_and_both_times(phone_a, ranger
         1,
         "line of 4 on the ridge",
     )
-    assert find.history.count() == 1
+    (created,) = find.history.all()
+    assert (created.history_type, created.history_change_reason, created.history_user, created.notes) == (
+        "+", "field sync", device.user, "line of 4 on the ridge")  # fmt: skip
+    assert (created.location, created.client_uuid, created.found_at) == (find.location, find.client_uuid, find.found_at)
     receipt = SyncReceipt.objects.get()
     assert (receipt.kind, receipt.object_id, receipt.device) == ("snare_find", find.pk, device)
 
