@@ -19,9 +19,11 @@ from tests.patrol.factories import TeamFactory
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def real_worker(tmp_path):
-    """Start `celery worker` on a queue of its own, pointed at the test database; stop it afterwards."""
+@pytest.fixture(scope="module")
+def real_worker(django_db_setup, tmp_path_factory):
+    """Start `celery worker` on a queue of its own, pointed at the test database, once for the module's
+    tests (starting one takes seconds); stop it afterwards."""
+    tmp_path = tmp_path_factory.mktemp("worker")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     env = {
