@@ -4,13 +4,31 @@ from django.utils.translation import gettext_lazy as _
 
 from patrol.reserves.admin_base import ReserveScopedAdmin, admin_reserve_ids
 from patrol.reserves.models import AccessPoint, LoginFailure, Membership, Post, Reserve, Role, Team, Zone
+from patrol.terrain.raster_io import RasterError, raster_header_check
 from patrol.terrain.services import DEFAULT_RESOLUTION_M, terrain_import_request
+
+
+class ReserveForm(forms.ModelForm):
+    def clean_dem(self):
+        dem = self.cleaned_data.get("dem")
+        if dem and "dem" in self.changed_data:
+            # From the header alone: a small file may declare 100,000 x 100,000 cells.
+            try:
+                if hasattr(dem, "temporary_file_path"):
+                    raster_header_check(dem.temporary_file_path(), name=dem.name)
+                else:
+                    raster_header_check(dem.read(), name=dem.name)
+                    dem.seek(0)
+            except RasterError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return dem
 
 
 @admin.register(Reserve)
 class ReserveAdmin(ReserveScopedAdmin):
     """Reserves are created and removed by platform superusers; a reserve's admins may edit it."""
 
+    form = ReserveForm
     reserve_path = "id"
     list_display = ["name", "slug", "projected_epsg", "timezone", "sensitive_grid_degrees", "terrain"]
     prepopulated_fields = {"slug": ["name"]}

@@ -112,17 +112,54 @@ def _checked_srid(source: GDALRaster, path: str) -> tuple[int, bool]:
     return int(srid), bool(srs.geographic)
 
 
-def read_raster(path: str | os.PathLike, *, band: int = 1) -> Raster:
-    """Read one band of a GeoTIFF as float64 with NaN for nodata. Raises RasterError."""
-    path = os.fspath(path)
-    source = _open(path)
+# The largest raster read into memory (cells): a float64 copy of it is 8 bytes a cell, and the terrain
+# import makes several. A header may declare any size, so this is checked before any data is read.
+MAX_RASTER_CELLS = 25_000_000
+
+
+def _checked_header(source: GDALRaster, path: str, *, band: int = 1, max_cells: int = MAX_RASTER_CELLS) -> None:
     if source.width < 1 or source.height < 1 or len(source.bands) < band:
         raise RasterError(f"{path}: raster has no cells or no band {band}")
+    if source.width * source.height > max_cells:
+        raise RasterError(
+            f"{path}: {source.width:,} x {source.height:,} cells is more than the {max_cells:,} this server reads; "
+            "clip the DEM to the reserve or coarsen it first"
+        )
     gt = tuple(float(v) for v in source.geotransform)
     if gt[2] != 0.0 or gt[4] != 0.0:
         raise RasterError(f"{path}: rotated/skewed rasters are not supported")
     if gt[1] <= 0 or gt[5] >= 0:
         raise RasterError(f"{path}: only north-up rasters (positive pixel width, negative height) are supported")
+
+
+def raster_header_check(
+    source: str | os.PathLike | bytes, *, name: str = "", max_cells: int = MAX_RASTER_CELLS
+) -> None:
+    """Check a GeoTIFF from its header alone (format, size, orientation, CRS) before anyone reads it:
+    a small upload may declare 100,000 x 100,000 cells. `source` is a path or the file's bytes."""
+    if isinstance(source, bytes | bytearray):
+        label = name or "upload"
+        if not source:
+            raise RasterError(f"{label}: file is empty")
+        try:
+            opened = GDALRaster(bytes(source))
+        except GDALException as exc:
+            raise RasterError(f"{label}: not a readable raster ({exc})") from exc
+        if opened.driver.name != "GTiff":
+            raise RasterError(f"{label}: unsupported format {opened.driver.name!r}, expected a GeoTIFF")
+    else:
+        label = name or os.fspath(source)
+        opened = _open(source)
+    _checked_header(opened, label, max_cells=max_cells)
+    _checked_srid(opened, label)
+
+
+def read_raster(path: str | os.PathLike, *, band: int = 1) -> Raster:
+    """Read one band of a GeoTIFF as float64 with NaN for nodata. Raises RasterError."""
+    path = os.fspath(path)
+    source = _open(path)
+    _checked_header(source, path, band=band)
+    gt = tuple(float(v) for v in source.geotransform)
     srid, is_geographic = _checked_srid(source, path)
     gdal_band = source.bands[band - 1]
     try:

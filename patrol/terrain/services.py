@@ -30,6 +30,7 @@ from patrol.terrain.raster_io import (
     RasterError,
     geotiff_bytes,
     lonlat_to_cell,
+    raster_header_check,
     read_dem,
     read_raster,
     transform_points,
@@ -127,6 +128,10 @@ def terrain_import_request(*, reserve: Reserve, path: str | os.PathLike, resolut
     is sent when the transaction commits. With an actor, only managers may ask."""
     if actor is not None and not actor.is_superuser:
         require_manager(user=actor, reserve=reserve)
+    try:  # from the header alone, so that the person importing hears of a bad file now, not the worker
+        raster_header_check(path, name=os.path.basename(path))
+    except RasterError as exc:
+        raise ValidationError({"dem": [str(exc)]}) from exc
     job = TerrainImport(reserve=reserve, source_path=str(path), resolution_m=resolution_m,
                         requested_by=actor if actor is not None and actor.is_authenticated else None)  # fmt: skip
     job.full_clean()
