@@ -164,11 +164,14 @@ def test_a_dem_import_job_imports_the_terrain(small_reserve, django_capture_on_c
 
 def test_a_dem_that_cannot_be_imported_fails_its_job_with_the_reason(small_reserve, tmp_path,
                                                                      django_capture_on_commit_callbacks):  # fmt: skip
-    reserve, _path = small_reserve
+    reserve, path = small_reserve
     broken = tmp_path / "broken.tif"
-    broken.write_bytes(b"not a GeoTIFF")
-    with django_capture_on_commit_callbacks(execute=True):
+    broken.write_bytes(path.read_bytes())  # a good file when asked for (a bad one is refused at once)...
+    with django_capture_on_commit_callbacks() as callbacks:
         job = terrain_import_request(reserve=reserve, path=broken, resolution_m=30)
+    broken.write_bytes(b"not a GeoTIFF")  # ...that is broken by the time the worker reads it
+    for callback in callbacks:
+        callback()
     job.refresh_from_db()
     assert (job.status, TerrainGrid.objects.count()) == ("failed", 0)
     assert "broken.tif" in job.error and not job.error.startswith("ValidationError")
