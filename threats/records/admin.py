@@ -1,14 +1,19 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Value
 from django.utils.translation import gettext_lazy as _
 
 from patrol.jobs.admin import EvidenceAdminMixin
 from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
 from patrol.reserves.models import Membership
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
-from threats.records.selectors import camera_deployments_for_user, detections_for_user
+from threats.records.selectors import (
+    camera_deployments_for_user,
+    detections_for_user,
+    generalised,
+    incidents_for_user,
+    snare_finds_for_user,
+)
 from threats.records.validation import RecordContext, detection_clean, incident_clean, snare_find_clean
 
 
@@ -58,33 +63,32 @@ class SpeciesAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
-@admin.register(SnareFind)
-class SnareFindAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
-    form = _record_form(snare_find_clean)
-    list_display = ["found_at", "reserve", "count", "material", "state", "catch_species", "action", "needs_review"]
-    list_filter = ["reserve", "material", "state", "action", "needs_review"]
-    date_hierarchy = "found_at"
-    raw_id_fields = ["patrol", "reported_by"]
-
-
-@admin.register(Incident)
-class IncidentAdmin(EvidenceAdminMixin, ReserveScopedHistoryAdmin):
-    form = _record_form(incident_clean)
-    list_display = ["occurred_at", "reserve", "kind", "needs_review"]
-    list_filter = ["reserve", "kind"]
-    date_hierarchy = "occurred_at"
-    raw_id_fields = ["patrol", "reported_by", "snare_finds"]
-
-
 class GeneralisedLocationMixin:
-    """Lists show `display_location`; users without clearance never get the exact point's form or history."""
+    """Lists show the selectors' `display_*` annotations; users without clearance never get a generalised
+    record's form or history (they would show the exact point, time and patrol)."""
 
     selector = None
+    hidden_lookups = ("observed_at", "found_at", "occurred_at", "created_at", "updated_at", "patrol",
+                      "patrol_id", "reported_by", "reported_by_id", "device_recorded_at")  # fmt: skip
+    hidden_fields = ["location", "observed_at", "found_at", "occurred_at", "patrol", "reported_by"]
 
     def get_queryset(self, request):
         if request.user.is_superuser:
-            return self.model.objects.annotate(display_location=F("location"), location_generalised=Value(False))
+            return generalised(self.model.objects.all(), user=request.user)
         return self.scope(request, type(self).selector(user=request.user))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filters on the exact time, patrol or reporter would find them for a generalised record by bisection;
+        # the date hierarchy (to the day) stays.
+        field, _sep, rest = lookup.partition("__")
+        if field in self.hidden_lookups and rest not in ("year", "month", "day"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("time"))
+    def shown_time(self, obj):
+        time = obj.display_time
+        return f"{time:%Y-%m-%d}" if obj.location_generalised else f"{time:%Y-%m-%d %H:%M}"
 
     @admin.display(description=_("location"))
     def shown_location(self, obj):
@@ -99,15 +103,22 @@ class GeneralisedLocationMixin:
             user=request.user, reserve_id=obj.reserve_id, sensitive_clearance=True
         ).exists()
 
+    def get_ordering(self, request):
+        # By the time shown: an order by the exact time would place a generalised record between the minutes
+        # of its neighbours.
+        return ["-display_time", "-pk"] if hasattr(self.model, "patrol") else super().get_ordering(request)
+
     def get_exclude(self, request, obj=None):
         if obj is not None and obj.location_generalised and not self._cleared(request, obj):
-            return ["location"]
+            return self.hidden_fields
         return super().get_exclude(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.location_generalised and not self._cleared(request, obj):
             fields.append("shown_location")
+            if hasattr(self.model, "patrol"):
+                fields.append("shown_time")
         return fields
 
     def history_view(self, request, object_id, extra_context=None):
@@ -117,11 +128,32 @@ class GeneralisedLocationMixin:
         return super().history_view(request, object_id, extra_context)
 
 
+@admin.register(SnareFind)
+class SnareFindAdmin(EvidenceAdminMixin, GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
+    selector = staticmethod(snare_finds_for_user)
+    form = _record_form(snare_find_clean)
+    list_display = ["shown_time", "reserve", "count", "material", "state", "catch_species", "action", "needs_review",
+                    "shown_location"]  # fmt: skip
+    list_filter = ["reserve", "material", "state", "action", "needs_review"]
+    date_hierarchy = "found_at"
+    raw_id_fields = ["patrol", "reported_by"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(EvidenceAdminMixin, GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
+    selector = staticmethod(incidents_for_user)
+    form = _record_form(incident_clean)
+    list_display = ["shown_time", "reserve", "kind", "needs_review", "shown_location"]
+    list_filter = ["reserve", "kind"]
+    date_hierarchy = "occurred_at"
+    raw_id_fields = ["patrol", "reported_by", "snare_finds"]
+
+
 @admin.register(Detection)
 class DetectionAdmin(EvidenceAdminMixin, GeneralisedLocationMixin, ReserveScopedHistoryAdmin):
     selector = staticmethod(detections_for_user)
     form = _record_form(detection_clean)
-    list_display = ["observed_at", "reserve", "species", "method", "count", "individual_id", "shown_location"]
+    list_display = ["shown_time", "reserve", "species", "method", "count", "individual_id", "shown_location"]
     list_filter = ["reserve", "species", "method"]
     date_hierarchy = "observed_at"
     raw_id_fields = ["patrol", "reported_by", "deployment"]

@@ -14,24 +14,23 @@ class _Echo:
 
 
 def _location(record: Any) -> tuple[str, str, str]:
-    point = getattr(record, "display_location", None) or record.location
-    generalised = getattr(record, "location_generalised", False)
-    return f"{point.x:.6f}", f"{point.y:.6f}", "yes" if generalised else "no"
+    point = record.display_location
+    return f"{point.x:.6f}", f"{point.y:.6f}", "yes" if record.location_generalised else "no"
 
 
 EXPORT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "SnareFind": [
-        ("found_at", lambda r: r.found_at.isoformat()), ("count", lambda r: r.count),
+        ("found_at", lambda r: r.display_time.isoformat()), ("count", lambda r: r.count),
         ("material", lambda r: r.material), ("state", lambda r: r.state), ("placement", lambda r: r.placement),
         ("catch_species", lambda r: r.catch_species.scientific_name if r.catch_species else ""),
         ("catch_condition", lambda r: r.catch_condition), ("action", lambda r: r.action),
     ],
     "Incident": [
-        ("occurred_at", lambda r: r.occurred_at.isoformat()), ("kind", lambda r: r.kind),
+        ("occurred_at", lambda r: r.display_time.isoformat()), ("kind", lambda r: r.kind),
         ("description", lambda r: r.description),
     ],
     "Detection": [
-        ("observed_at", lambda r: r.observed_at.isoformat()), ("observation_type", lambda r: r.observation_type),
+        ("observed_at", lambda r: r.display_time.isoformat()), ("observation_type", lambda r: r.observation_type),
         ("species", lambda r: r.species.scientific_name if r.species else ""),
         ("method", lambda r: r.method), ("count", lambda r: r.count), ("individual_id", lambda r: r.individual_id),
         ("deployment", lambda r: r.deployment.deployment_id if r.deployment else ""),
@@ -49,5 +48,5 @@ def export_rows(queryset: QuerySet) -> Iterator[str]:
     for record in records:
         yield writer.writerow([
             record.pk, record.reserve.slug, *_location(record), *[getter(record) for _, getter in columns],
-            record.patrol_id or "", record.reported_by.username if record.reported_by else "", record.notes,
+            record.display_patrol_id or "", record.display_reported_by or "", record.notes,
         ])  # fmt: skip

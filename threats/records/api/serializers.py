@@ -13,7 +13,12 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.api.base import ReserveField, UserScopedPrimaryKeyField, validate_wgs84
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
-from threats.records.selectors import camera_deployments_for_user, snare_finds_for_user
+from threats.records.selectors import (
+    TIME_FIELDS,
+    camera_deployments_for_user,
+    review_reasons_shown,
+    snare_finds_for_user,
+)
 from threats.records.validation import (
     RecordContext,
     detection_clean,
@@ -46,13 +51,29 @@ class SpeciesSerializer(serializers.ModelSerializer):
         fields = ["id", "scientific_name", "common_name_en", "common_name_ru", "sensitive", "is_snare_target"]
 
 
-class FieldRecordSerializer(GeoFeatureModelSerializer):
+@extend_schema_field(build_geo_schema(PointField()))
+class PointGeometryField(GeometryField):
+    """A GeoJSON Point (documented as such in the OpenAPI schema)."""
+
+
+class GeneralisedPointFeatureSerializer(GeoFeatureModelSerializer):
+    """A GeoJSON Feature shown at `display_location` (see threats.selectors): exact only with clearance."""
+
+
+class FieldRecordSerializer(GeneralisedPointFeatureSerializer):
+    """Shown as the record selectors annotate it (threats.records.selectors.generalised, docs/privacy.md):
+    exact for users with clearance; else a generalised record stands at its grid cell, on its day, without
+    patrol, reporter or distance to the boundary. The same for reads and for the answers to writes."""
+
     reserve = ReserveField()
     patrol = UserScopedPrimaryKeyField(selector=patrols_for_user, required=False, allow_null=True)
     reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    location = PointGeometryField(write_only=True)
+    display_location = PointGeometryField(read_only=True)
+    location_generalised = serializers.BooleanField(read_only=True)
     record_fields = [
         "id", "reserve", "patrol", "gps_accuracy_m", "notes", "reported_by", "needs_review", "review_reasons",
-        "version", "created_at", "updated_at",
+        "version", "created_at", "updated_at", "location", "display_location", "location_generalised",
     ]  # fmt: skip
     record_read_only = ["needs_review", "review_reasons", "version", "created_at", "updated_at"]
 
@@ -66,6 +87,26 @@ class FieldRecordSerializer(GeoFeatureModelSerializer):
         except ValidationError as exc:
             raise serializers.ValidationError(errors_by_field(exc)) from exc
 
+    def unformat_geojson(self, feature):
+        # A Feature's geometry is the point written (`location`); the one shown is `display_location`.
+        attrs = super().unformat_geojson(feature)
+        if "display_location" in attrs:
+            attrs["location"] = attrs.pop("display_location")
+        return attrs
+
+    def to_representation(self, instance):
+        feature = super().to_representation(instance)
+        properties = feature["properties"]
+        time = serializers.DateTimeField()
+        shown_times = {TIME_FIELDS[type(instance)]: "display_time", "created_at": "display_created_at",
+                       "updated_at": "display_updated_at"}  # fmt: skip
+        for name, annotation in shown_times.items():
+            properties[name] = time.to_representation(getattr(instance, annotation))
+        properties["patrol"] = instance.display_patrol_id
+        properties["reported_by"] = instance.display_reported_by
+        properties["review_reasons"] = review_reasons_shown(instance)
+        return feature
+
 
 class SnareFindSerializer(FieldRecordSerializer):
     catch_species = SpeciesField(required=False, allow_null=True)
@@ -73,7 +114,7 @@ class SnareFindSerializer(FieldRecordSerializer):
 
     class Meta:
         model = SnareFind
-        geo_field = "location"
+        geo_field = "display_location"
         fields = [
             *FieldRecordSerializer.record_fields,
             "found_at", "count", "material", "state", "placement", "catch_species", "catch_condition", "action",
@@ -88,30 +129,16 @@ class IncidentSerializer(FieldRecordSerializer):
 
     class Meta:
         model = Incident
-        geo_field = "location"
+        geo_field = "display_location"
         fields = [*FieldRecordSerializer.record_fields, "kind", "occurred_at", "description", "snare_finds"]
         read_only_fields = FieldRecordSerializer.record_read_only
 
     clean = staticmethod(incident_clean)
 
 
-@extend_schema_field(build_geo_schema(PointField()))
-class PointGeometryField(GeometryField):
-    """A GeoJSON Point (documented as such in the OpenAPI schema)."""
-
-
-class GeneralisedPointFeatureSerializer(GeoFeatureModelSerializer):
-    """A GeoJSON Feature shown at `display_location` (see threats.selectors): exact only with clearance."""
-
-
 class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializer):
-    """Shown at `display_location`: the exact point only to users with clearance for sensitive species."""
-
     species = SpeciesField(required=False, allow_null=True)
     count = serializers.IntegerField(required=False)
-    location = PointGeometryField(write_only=True)
-    display_location = PointGeometryField(read_only=True)
-    location_generalised = serializers.BooleanField(read_only=True)
     deployment = UserScopedPrimaryKeyField(selector=camera_deployments_for_user, required=False, allow_null=True)
 
     class Meta:
@@ -119,7 +146,6 @@ class DetectionSerializer(FieldRecordSerializer, GeneralisedPointFeatureSerializ
         geo_field = "display_location"
         fields = [
             *FieldRecordSerializer.record_fields,
-            "location", "display_location", "location_generalised",
             "observation_type", "species", "method", "observed_at", "count", "individual_id", "deployment",
         ]  # fmt: skip
         read_only_fields = FieldRecordSerializer.record_read_only

@@ -27,12 +27,17 @@ from threats.records.selectors import (
 
 
 def _record_filter(model, time_field: str, extra: list[str]) -> type[django_filters.FilterSet]:
-    """A FilterSet with the filters every record list shares: reserve, time range, patrol."""
+    """A FilterSet with the filters every record list shares: reserve, time range, patrol.
+
+    Time and patrol filter on what the user may see (`display_time`, `display_patrol_id`): filters on the
+    exact values would find the exact time or the patrol of a generalised record by bisection."""
     attrs = {
         "reserve": django_filters.CharFilter(field_name="reserve__slug"),
-        "start": django_filters.IsoDateTimeFilter(field_name=time_field, lookup_expr="gte", label="From (inclusive)"),
-        "end": django_filters.IsoDateTimeFilter(field_name=time_field, lookup_expr="lt", label="Until (exclusive)"),
-        "patrol": django_filters.NumberFilter(field_name="patrol_id"),
+        "start": django_filters.IsoDateTimeFilter(
+            field_name="display_time", lookup_expr="gte", label="From (inclusive)"
+        ),
+        "end": django_filters.IsoDateTimeFilter(field_name="display_time", lookup_expr="lt", label="Until (exclusive)"),
+        "patrol": django_filters.NumberFilter(field_name="display_patrol_id"),
         "Meta": type("Meta", (), {"model": model, "fields": ["reserve", "start", "end", "patrol", *extra]}),
     }
     if "species" in extra:
@@ -47,7 +52,8 @@ class RecordViewSet(ScopedViewSet):
 
     pagination_class = GeoPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, InBBoxFilter]
-    bbox_filter_field = "location"
+    # Filter on what the user may see: a bounding box on the exact point would reveal it.
+    bbox_filter_field = "display_location"
     bbox_filter_include_overlapping = True
     update_service = staticmethod(lambda actor, obj, data: services.record_update(actor=actor, record=obj, data=data))
     delete_service = staticmethod(lambda actor, obj: services.record_delete(actor=actor, record=obj))
@@ -79,8 +85,6 @@ class IncidentViewSet(RecordViewSet):
 class DetectionViewSet(RecordViewSet):
     serializer_class = DetectionSerializer
     filterset_class = _record_filter(Detection, "observed_at", ["species", "method", "individual_id"])
-    # Filter on what the user may see: a bounding box on the exact point would reveal it.
-    bbox_filter_field = "display_location"
     selector = staticmethod(detections_for_user)
     create_service = staticmethod(services.detection_create)
 
