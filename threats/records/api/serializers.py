@@ -8,10 +8,9 @@ from drf_spectacular.contrib.rest_framework_gis import build_geo_schema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from patrol.patrols.selectors import patrols_for_user
-from patrol.reserves.api.base import ReserveField, UserScopedPrimaryKeyField, validate_wgs84
+from patrol.reserves.api.base import FeatureSerializer, ReserveField, UserScopedPrimaryKeyField, validate_wgs84
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.selectors import camera_deployments_for_user, snare_finds_for_user
 from threats.records.validation import (
@@ -46,7 +45,7 @@ class SpeciesSerializer(serializers.ModelSerializer):
         fields = ["id", "scientific_name", "common_name_en", "common_name_ru", "sensitive", "is_snare_target"]
 
 
-class FieldRecordSerializer(GeoFeatureModelSerializer):
+class FieldRecordSerializer(FeatureSerializer):
     reserve = ReserveField()
     patrol = UserScopedPrimaryKeyField(selector=patrols_for_user, required=False, allow_null=True)
     reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -100,7 +99,7 @@ class PointGeometryField(GeometryField):
     """A GeoJSON Point (documented as such in the OpenAPI schema)."""
 
 
-class GeneralisedPointFeatureSerializer(GeoFeatureModelSerializer):
+class GeneralisedPointFeatureSerializer(FeatureSerializer):
     """A GeoJSON Feature shown at `display_location` (see threats.selectors): exact only with clearance."""
 
 
