@@ -143,3 +143,19 @@ def test_djangos_bad_request_handler_answers_413_for_a_body_too_big_under_the_ap
     assert response.status_code == 413
     assert json.loads(response.content) == {"error": {"code": "too_big", "message": "The request is too big.",
                                                       "fields": {}}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"location": {"type": "Point", "coordinates": [0, 0]}}, "location",
+         "This point is too far from the reserve to be measured in its map projection."),
+        ({"notes": "by the \ud800 ford"}, "notes", "Surrogate characters are not allowed: U+D800."),
+    ],
+)  # fmt: skip
+def test_a_record_off_the_projection_or_with_a_lone_surrogate_is_400(api, manager_a, change, field, message):
+    api.force_authenticate(manager_a)
+    response = api.post("/api/v1/snare-finds/", json.dumps({**FIND, **change}), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == {field: [message]}
+    assert SnareFind.objects.count() == 0
