@@ -14,7 +14,7 @@ the species list loaded once per context (once per batch).
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Reserve
-from threats.records.models import Detection, Incident, SnareFind, Species
+from threats.records.models import EARLIEST_RECORD_TIME, Detection, Incident, SnareFind, Species
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no field record is older; earlier dates are a phone's reset clock
+EARLIEST = EARLIEST_RECORD_TIME  # also a database constraint on each record kind's time
 MAX_INT = 2**31 - 1  # PostgreSQL integer
 
 
