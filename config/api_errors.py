@@ -6,10 +6,11 @@ say exactly what is wrong; it is {} for errors not tied to a field.
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -38,8 +39,16 @@ def _plain(detail: Any) -> Any:
     return str(detail)
 
 
+class RequestTooBig(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_big"
+    default_detail = _("The request is too big.")
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):  # raised by request.data: Django's body size limit
+        exc = RequestTooBig()
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             fields = {("non_field_errors" if k == NON_FIELD_ERRORS else k): v for k, v in exc.message_dict.items()}
         else:

@@ -8,6 +8,7 @@ import errno
 import sys
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -20,7 +21,13 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def too_big() -> JsonResponse:
+    return JsonResponse(error_body("too_big", _("The request is too big.")), status=413)
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request) and isinstance(exception, RequestDataTooBig):
+        return too_big()
     if _is_api(request):
         return JsonResponse(error_body("bad_request", _("The request could not be understood.")), status=400)
     return defaults.bad_request(request, exception)

@@ -12,6 +12,7 @@ from typing import Any
 import gpxpy
 import gpxpy.gpx
 from django.contrib.gis.geos import LineString, MultiLineString
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -103,16 +104,23 @@ def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | 
     parsed = gpx_parse(content)
     data: dict[str, Any] = {"track": parsed.track}
     if parsed.start is not None:
+        if parsed.end is None or parsed.end <= parsed.start:
+            # One instant cannot be a patrol's start and end; kept as a start, it could also fall after the
+            # patrol's stored end and break patrol_actual_end_after_start.
+            raise GpxError(_("Every time in this file is the same (%(t)s): it cannot give the patrol's start "
+                             "and end.") % {"t": parsed.start.strftime("%Y-%m-%d %H:%M UTC")})  # fmt: skip
         data["actual_start"] = parsed.start
-        if parsed.end is not None and parsed.end > parsed.start:
-            data["actual_end"] = parsed.end
-    if actor is not None:
-        patrol_update(actor=actor, patrol=patrol, data=data)
-        return parsed
-    for name, value in data.items():
-        setattr(patrol, name, value)
-    patrol.version += 1
-    patrol.full_clean()
-    patrol.save()
+        data["actual_end"] = parsed.end
+    try:
+        if actor is not None:
+            patrol_update(actor=actor, patrol=patrol, data=data)
+            return parsed
+        for name, value in data.items():
+            setattr(patrol, name, value)
+        patrol.version += 1
+        patrol.full_clean()
+        patrol.save()
+    except ValidationError as exc:  # the patrol's own rules (times, geometry): a clear message, nothing saved
+        raise GpxError(" ".join(exc.messages)) from exc
     evidence_changed(reserve_id=patrol.reserve_id, patrol_ids=[patrol.pk])  # new effort: measure, recompute risk
     return parsed

@@ -2,15 +2,15 @@
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from patrol.patrols.models import Patrol
-from patrol.reserves.api.base import ReserveField, UserScopedPrimaryKeyField
+from patrol.reserves.api.base import BBoxFilter, FeatureSerializer, ReserveField, UserScopedPrimaryKeyField
 from patrol.reserves.selectors import posts_for_user
 from patrol.routing.models import RoutePlan
 from patrol.routing.selectors import route_plans_for_user
@@ -95,7 +95,7 @@ class RoutePlanViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
         return self._route("kml")
 
 
-class ValleyReachSerializer(GeoFeatureModelSerializer):
+class ValleyReachSerializer(FeatureSerializer):
     reserve = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -106,7 +106,10 @@ class ValleyReachSerializer(GeoFeatureModelSerializer):
 
 class ValleyReachViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ValleyReachSerializer
+    filter_backends = [DjangoFilterBackend, BBoxFilter]
     filterset_fields = {"reserve__slug": ["exact"]}
+    bbox_filter_field = "geometry"
+    bbox_filter_include_overlapping = True
 
     def get_queryset(self):
         return valley_reaches_for_user(user=self.request.user)

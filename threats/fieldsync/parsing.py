@@ -52,7 +52,8 @@ class SyncItem:
             {"kind": self.kind, "recorded_at": self.recorded_at.isoformat(), "data": self.data},
             sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
         )  # fmt: skip
-        self.content_sha256 = hashlib.sha256(canonical.encode()).hexdigest()
+        # surrogatepass: a lone surrogate is rejected by validation; hashing it must not fail first.
+        self.content_sha256 = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
     def answer(self, status: str, object_id: int | None = None, errors: dict | None = None) -> None:
         self.result = {"client_uuid": str(self.client_uuid), "status": status, "id": object_id, "errors": errors or {}}

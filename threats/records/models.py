@@ -1,5 +1,7 @@
 """What rangers and cameras find: species, snare finds, incidents, detections and camera deployments."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
@@ -10,6 +12,9 @@ from simple_history.models import HistoricalRecords
 from patrol.patrols.models import Patrol
 from patrol.reserves.geo import WGS84, point_in_wgs84_range
 from patrol.reserves.models import Reserve
+
+# No field record is older; earlier times are a phone's reset clock (and year 1 BC cannot even be read by psycopg).
+EARLIEST_RECORD_TIME = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class Species(models.Model):
@@ -125,6 +130,9 @@ class SnareFind(FieldRecord):
             *_field_record_constraints("snarefind"),
             models.CheckConstraint(condition=Q(count__gte=1), name="snarefind_count_at_least_one"),
             models.CheckConstraint(
+                condition=Q(found_at__gte=EARLIEST_RECORD_TIME), name="snarefind_found_at_from_1990"
+            ),
+            models.CheckConstraint(
                 condition=~Q(catch_condition="none") | Q(catch_species__isnull=True),
                 name="snarefind_no_catch_means_no_species",
             ),
@@ -158,7 +166,12 @@ class Incident(FieldRecord):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        constraints = _field_record_constraints("incident")
+        constraints = [
+            *_field_record_constraints("incident"),
+            models.CheckConstraint(
+                condition=Q(occurred_at__gte=EARLIEST_RECORD_TIME), name="incident_occurred_at_from_1990"
+            ),
+        ]
         indexes = [models.Index(fields=["reserve", "occurred_at"])]
 
     def __str__(self) -> str:
@@ -250,6 +263,9 @@ class Detection(FieldRecord):
         constraints = [
             *_field_record_constraints("detection"),
             models.CheckConstraint(condition=Q(count__gte=1), name="detection_count_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(observed_at__gte=EARLIEST_RECORD_TIME), name="detection_observed_at_from_1990"
+            ),
             models.CheckConstraint(
                 condition=Q(observation_type="animal", species__isnull=False)
                 | (~Q(observation_type="animal") & Q(species__isnull=True)),

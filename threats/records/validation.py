@@ -14,11 +14,11 @@ the species list loaded once per context (once per batch).
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.gdal import CoordTransform, SpatialReference
+from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Reserve
-from threats.records.models import Detection, Incident, SnareFind, Species
+from threats.records.models import EARLIEST_RECORD_TIME, Detection, Incident, SnareFind, Species
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no field record is older; earlier dates are a phone's reset clock
+EARLIEST = EARLIEST_RECORD_TIME  # also a database constraint on each record kind's time
 MAX_INT = 2**31 - 1  # PostgreSQL integer
 
 
@@ -59,6 +59,13 @@ class RecordContext:
         if prepared.covers(point):
             return 0.0
         return projected.distance(point.transform(transform, clone=True))
+
+    def measurable(self, point: Point) -> bool:
+        """Whether the point lies in the domain of the reserve's projected CRS (0, 0 is not, for a UTM zone)."""
+        try:
+            return math.isfinite(self.metres_outside(point))
+        except GDALException:
+            return False
 
     def review_reasons(self, location: Point | None, accuracy: float | None) -> list[dict[str, Any]]:
         """Why a record needs a manager's eye: far outside the reserve, or a poor GPS fix. Stored, not rejected."""
@@ -125,11 +132,22 @@ def _count_error(value: Any) -> str | None:
     return None
 
 
+def _encodable(value: str) -> bool:
+    """A lone surrogate ("\\ud800" in JSON) parses into a Python string but cannot be stored as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text_error(value: Any, max_length: int | None) -> str | None:
     if not isinstance(value, str):
         return _("Text is required.")
     if "\x00" in value:
         return _("Text cannot contain NUL characters.")
+    if not _encodable(value):
+        return _("Text cannot contain lone surrogate characters.")
     if max_length is not None and len(value) > max_length:
         return _("At most %(n)d characters.") % {"n": max_length}
     return None
@@ -218,6 +236,8 @@ def _check_fields(check: _Checker, context: RecordContext) -> None:
     if rules.located:
         if values.get("location") is not None and (error := location_error(values["location"])):
             check.add("location", error[1], error[0])
+        elif values.get("location") is not None and not context.measurable(values["location"]):
+            check.add("location", _("This point is too far from the reserve to be measured in its map projection."))
         if values.get("gps_accuracy_m") is not None and (message := _accuracy_error(values["gps_accuracy_m"])):
             check.add("gps_accuracy_m", message)
     for name in rules.times:

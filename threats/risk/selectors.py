@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+from django.contrib.gis.gdal import GDALException
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
@@ -116,9 +117,13 @@ def run_grid(run: RiskRun) -> Grid:
 
 def run_cell_of(run: RiskRun, lon: float, lat: float) -> tuple[int, int]:
     """(row, col) of the run's grid cell containing lon/lat; ValidationError when outside the grid."""
-    row, col = lonlat_to_cell(run_grid(run), run.grid_srid, lon, lat)
+    message = _("This point lies outside the reserve's terrain grid.")
+    try:
+        row, col = lonlat_to_cell(run_grid(run), run.grid_srid, lon, lat)
+    except (GDALException, ValueError, OverflowError) as exc:
+        # Far from the reserve, lon/lat can lie outside the grid CRS's domain (PROJ refuses it).
+        raise ValidationError({"lon": [message], "lat": [message]}) from exc
     if not run_grid(run).contains(row, col):
-        message = _("This point lies outside the reserve's terrain grid.")
         raise ValidationError({"lon": [message], "lat": [message]})
     return row, col
 

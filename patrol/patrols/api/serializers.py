@@ -1,16 +1,21 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from patrol.patrols.models import Patrol
-from patrol.reserves.api.base import ReserveField, UserScopedPrimaryKeyField, validate_wgs84
+from patrol.reserves.api.base import (
+    FeatureSerializer,
+    ReserveField,
+    UsernameField,
+    UserScopedPrimaryKeyField,
+    validate_wgs84,
+)
 from patrol.reserves.selectors import teams_for_user
 
 
-class PatrolSerializer(GeoFeatureModelSerializer):
+class PatrolSerializer(FeatureSerializer):
     reserve = ReserveField()
     team = UserScopedPrimaryKeyField(selector=teams_for_user)
-    leader = serializers.SlugRelatedField(
+    leader = UsernameField(
         slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True
     )
 

@@ -1,11 +1,10 @@
 import django_filters
-from rest_framework_gis.filters import InBBoxFilter
 
 from patrol.patrols import services
 from patrol.patrols.api.serializers import PatrolSerializer
 from patrol.patrols.models import Patrol
 from patrol.patrols.selectors import patrols_for_user
-from patrol.reserves.api.base import GeoPagination, ScopedViewSet
+from patrol.reserves.api.base import BBoxFilter, GeoPagination, ScopedViewSet
 from patrol.reserves.api.views import ReserveFilter
 
 
@@ -23,7 +22,7 @@ class PatrolFilter(ReserveFilter):
 class PatrolViewSet(ScopedViewSet):
     serializer_class = PatrolSerializer
     pagination_class = GeoPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, BBoxFilter]
     filterset_class = PatrolFilter
     bbox_filter_field = "track"
     bbox_filter_include_overlapping = True

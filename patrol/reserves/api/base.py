@@ -1,12 +1,15 @@
 """Pieces every Irbis API endpoint shares: reserve-scoped querysets, input checks, pagination."""
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from patrol.reserves.logins import LoginThrottled
 from patrol.reserves.selectors import reserves_for_user
@@ -18,10 +21,56 @@ class GeoPagination(GeoJsonPagination):
     max_page_size = 1000
 
 
+class BBoxFilter(InBBoxFilter):
+    """`?in_bbox=min_lon,min_lat,max_lon,max_lat`: four finite numbers, min <= max, or a 400 naming `in_bbox`.
+
+    rest_framework_gis passes NaN, infinities and reversed corners on to GEOS, which fails with a 500.
+    """
+
+    def get_filter_bbox(self, request):
+        text = request.query_params.get(self.bbox_param)
+        if text is None:
+            return None
+        try:
+            numbers = [float(part) for part in text.split(",")]
+        except ValueError:
+            numbers = []
+        if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+            raise exceptions.ValidationError(
+                {self.bbox_param: [_("Give four numbers: min_lon,min_lat,max_lon,max_lat.")]}
+            )
+        xmin, ymin, xmax, ymax = numbers
+        if xmin > xmax or ymin > ymax:
+            raise exceptions.ValidationError({self.bbox_param: [_("The minimum must not exceed the maximum.")]})
+        return super().get_filter_bbox(request)
+
+
+class FeatureSerializer(GeoFeatureModelSerializer):
+    """A GeoJSON Feature in and out; input that is not an object (or whose properties are not) is a 400."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Expected a JSON object, got %(type)s.") % {"type": type(data).__name__}]}
+            )
+        if "properties" in data and not isinstance(data["properties"], dict):
+            raise serializers.ValidationError({"properties": [_("Feature properties must be a JSON object.")]})
+        return super().to_internal_value(data)
+
+
+def refuse_nul(value: Any) -> Any:
+    """PostgreSQL cannot compare text with NUL characters: refuse them before any lookup."""
+    if isinstance(value, str) and "\x00" in value:
+        raise serializers.ValidationError(_("Text cannot contain NUL characters."))
+    return value
+
+
 def validate_wgs84(geometry: GEOSGeometry | None) -> GEOSGeometry | None:
     """GeoJSON is WGS84: every coordinate must be a real longitude/latitude."""
     if geometry is None:
         return None
+    if geometry.empty:
+        raise serializers.ValidationError(_("A geometry needs coordinates."))
     if geometry.srid not in (None, 4326):
         geometry = geometry.transform(4326, clone=True)
     xmin, ymin, xmax, ymax = geometry.extent
@@ -48,6 +97,16 @@ class ReserveField(serializers.SlugRelatedField):
 
     def get_queryset(self):  # type: ignore[override]
         return reserves_for_user(user=self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(refuse_nul(data))
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A user by username (NUL characters refused before the lookup)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(refuse_nul(data))
 
 
 class UserScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):

@@ -1,11 +1,10 @@
 from rest_framework import serializers
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from patrol.reserves.api.base import ReserveField, validate_wgs84
+from patrol.reserves.api.base import FeatureSerializer, ReserveField, validate_wgs84
 from patrol.reserves.models import AccessPoint, Post, Reserve, Team, Zone
 
 
-class ReserveSerializer(GeoFeatureModelSerializer):
+class ReserveSerializer(FeatureSerializer):
     role = serializers.SerializerMethodField()
 
     class Meta:
@@ -17,7 +16,7 @@ class ReserveSerializer(GeoFeatureModelSerializer):
         return self.context.get("roles", {}).get(reserve.pk)
 
 
-class PlaceSerializer(GeoFeatureModelSerializer):
+class PlaceSerializer(FeatureSerializer):
     reserve = ReserveField()
 
     def validate_location(self, value):

@@ -3,10 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework_gis.filters import InBBoxFilter
 
 from patrol.reserves import services
-from patrol.reserves.api.base import GeoPagination, LoginThrottledError, ScopedViewSet
+from patrol.reserves.api.base import BBoxFilter, GeoPagination, LoginThrottledError, ScopedViewSet
 from patrol.reserves.api.serializers import (
     AccessPointSerializer,
     PostSerializer,
@@ -45,7 +44,7 @@ class ReserveFilter(django_filters.FilterSet):
 
 class PlaceViewSet(ScopedViewSet):
     pagination_class = GeoPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, BBoxFilter]
     filterset_class = ReserveFilter
     bbox_filter_include_overlapping = True
     update_service = staticmethod(lambda actor, obj, data: services.place_update(actor=actor, instance=obj, data=data))

@@ -165,3 +165,57 @@ def test_an_analyst_cannot_upload_a_track(slovenian_patrol):
     assert response.status_code == 403
     slovenian_patrol.refresh_from_db()
     assert slovenian_patrol.track is None
+
+
+def _gpx_at(*times: str) -> bytes:
+    points = "".join(f'<trkpt lat="45.8{i}" lon="14.3{i}"><time>{t}</time></trkpt>' for i, t in enumerate(times))
+    return f'<gpx version="1.1" creator="test"><trk><trkseg>{points}</trkseg></trk></gpx>'.encode()
+
+
+SAME_TIMES = _gpx_at("2013-07-06T17:26:26Z", "2013-07-06T17:26:26Z", "2013-07-06T17:26:26Z")
+SAME_TIMES_ERROR = (
+    "Every time in this file is the same (2013-07-06 17:26 UTC): it cannot give the patrol's start and end."
+)
+
+
+@pytest.fixture
+def ended_patrol(slovenian_patrol):
+    """A patrol whose stored end lies before the times in SAME_TIMES."""
+    Patrol.objects.filter(pk=slovenian_patrol.pk).update(
+        actual_start=datetime(2013, 7, 5, 8, 0, tzinfo=UTC), actual_end=datetime(2013, 7, 5, 16, 0, tzinfo=UTC)
+    )
+    slovenian_patrol.refresh_from_db()
+    return slovenian_patrol
+
+
+def _unchanged(patrol: Patrol) -> None:
+    stored = Patrol.objects.get(pk=patrol.pk)
+    assert (stored.track, stored.actual_start, stored.actual_end, stored.version) == (
+        None, datetime(2013, 7, 5, 8, 0, tzinfo=UTC), datetime(2013, 7, 5, 16, 0, tzinfo=UTC), patrol.version
+    )  # fmt: skip
+
+
+def test_a_track_whose_times_are_all_equal_is_refused_and_nothing_saved(ended_patrol):
+    with pytest.raises(GpxError) as error:
+        patrol_track_import(actor=None, patrol=ended_patrol, content=SAME_TIMES)
+    assert str(error.value) == SAME_TIMES_ERROR
+    _unchanged(ended_patrol)
+
+
+def test_the_command_refuses_a_track_whose_times_are_all_equal(ended_patrol, tmp_path):
+    path = tmp_path / "same.gpx"
+    path.write_bytes(SAME_TIMES)
+    with pytest.raises(CommandError) as error:
+        call_command("import_gpx", str(path), "--patrol", str(ended_patrol.pk))
+    assert str(error.value) == f"same.gpx: {SAME_TIMES_ERROR}"
+    _unchanged(ended_patrol)
+
+
+def test_the_upload_page_refuses_a_track_whose_times_are_all_equal(ended_patrol):
+    client = Client()
+    client.force_login(member(ended_patrol.reserve, Role.MANAGER, username="boss"))
+    upload = SimpleUploadedFile("same.gpx", SAME_TIMES)
+    response = client.post("/patrols/gpx/", {"patrol": ended_patrol.pk, "file": upload})
+    assert response.status_code == 400
+    assert "Every time in this file is the same (2013-07-06 17:26 UTC)" in response.content.decode()
+    _unchanged(ended_patrol)

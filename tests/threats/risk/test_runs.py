@@ -150,6 +150,17 @@ def test_bad_or_outside_points_are_a_400_naming_the_field(run_a, api):
     assert outside.json()["error"]["fields"]["lon"] == ["This point lies outside the reserve's terrain grid."]
 
 
+@pytest.mark.parametrize(
+    ("lon", "lat"), [(0, 0), (180, 0), (-180, 0), (0, 90), (0, -90), (180, 90), (-180, -90), (87.3, -89.9), (-93, 50)]
+)
+def test_points_far_outside_the_reserve_or_its_crs_are_a_400_naming_the_fields(run_a, api, lon, lat):
+    api.force_authenticate(member(run_a.reserve, Role.MANAGER))
+    response = api.get(f"/api/v1/risk/{run_a.reserve.slug}/explain/", {"lon": lon, "lat": lat})
+    assert response.status_code == 400, response.content
+    message = "This point lies outside the reserve's terrain grid."
+    assert response.json()["error"]["fields"] == {"lon": [message], "lat": [message]}
+
+
 RISK_GETS = [
     "/api/v1/risk/{slug}/", "/api/v1/risk/{slug}/explain/?lon=87.3&lat=50.15", "/api/v1/risk/{slug}/valleys/",
     "/risk/{slug}/hillshade.png", "/risk/{slug}/runs/{run}/snares.png",

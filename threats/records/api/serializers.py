@@ -8,10 +8,9 @@ from drf_spectacular.contrib.rest_framework_gis import build_geo_schema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from patrol.patrols.selectors import patrols_for_user
-from patrol.reserves.api.base import ReserveField, UserScopedPrimaryKeyField, validate_wgs84
+from patrol.reserves.api.base import FeatureSerializer, ReserveField, UserScopedPrimaryKeyField, validate_wgs84
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.selectors import (
     TIME_FIELDS,
@@ -56,7 +55,7 @@ class PointGeometryField(GeometryField):
     """A GeoJSON Point (documented as such in the OpenAPI schema)."""
 
 
-class GeneralisedPointFeatureSerializer(GeoFeatureModelSerializer):
+class GeneralisedPointFeatureSerializer(FeatureSerializer):
     """A GeoJSON Feature shown at `display_location` (see threats.selectors): exact only with clearance."""
 
 

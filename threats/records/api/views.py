@@ -4,9 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework_gis.filters import InBBoxFilter
 
-from patrol.reserves.api.base import GeoPagination, ScopedViewSet
+from patrol.reserves.api.base import BBoxFilter, GeoPagination, ScopedViewSet
 from threats.records import services
 from threats.records.api.serializers import (
     CameraDeploymentSerializer,
@@ -51,7 +50,7 @@ class RecordViewSet(ScopedViewSet):
     """Record lists, plus `export/`: the same filtered rows as CSV (generalised where the list is)."""
 
     pagination_class = GeoPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, BBoxFilter]
     # Filter on what the user may see: a bounding box on the exact point would reveal it.
     bbox_filter_field = "display_location"
     bbox_filter_include_overlapping = True
@@ -92,7 +91,7 @@ class DetectionViewSet(RecordViewSet):
 class CameraDeploymentViewSet(ScopedViewSet):
     serializer_class = CameraDeploymentSerializer
     pagination_class = GeoPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, BBoxFilter]
     bbox_filter_field = "display_location"
     bbox_filter_include_overlapping = True
     filterset_class = type(
