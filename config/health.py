@@ -31,7 +31,8 @@ def _worker_ok(broker_ok: bool) -> tuple[bool, str]:
     from config.celery import app
 
     try:
-        replies = app.control.ping(timeout=settings.IRBIS_HEALTH_WORKER_TIMEOUT_S)
+        # limit=1: answer as soon as one worker does, instead of waiting out the timeout for all of them.
+        replies = app.control.ping(timeout=settings.IRBIS_HEALTH_WORKER_TIMEOUT_S, limit=1)
     except Exception as exc:
         return False, str(exc) or type(exc).__name__
     return (True, f"{len(replies)} answered") if replies else (False, "no worker answered")

@@ -2,6 +2,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from patrol.reserves.models import Role
@@ -24,6 +25,15 @@ def _species_before_transactional_tests(request):
     if marker and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
         importlib.import_module("threats.migrations.0002_preload_species").preload(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_file_roots(tmp_path_factory):
+    """Each test session (each pytest-xdist worker) keeps its files apart: record ids repeat across
+    the workers' test databases, and stored files are named by id."""
+    root = tmp_path_factory.mktemp("files")
+    with override_settings(IRBIS_PRIVATE_ROOT=root / "private", MEDIA_ROOT=root / "media"):
+        yield
 
 
 @pytest.fixture

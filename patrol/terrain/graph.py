@@ -10,8 +10,10 @@ grids shrink towards the poles); ``dy_m`` the north-south size.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import networkx as nx
@@ -239,13 +241,32 @@ def hillshade(
     return np.round(shade * 255).astype(np.uint8)
 
 
+# The DEM import and the risk model's terrain features both fill the same DEM, often in one process
+# (the demo seed, a worker importing then recomputing); the fill is seconds of Python on a large grid.
+_FILLED_CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_FILLED_CACHE_SIZE = 2
+
+
 def fill_depressions(elevation: np.ndarray, *, epsilon: float = 1e-4) -> np.ndarray:
     """Priority-flood depression filling (Barnes et al. 2014, +epsilon variant).
 
     Every cell with data gets a strictly descending path to the grid edge or to nodata, so D8
-    flow never stops in a pit or on a flat. Nodata stays NaN.
+    flow never stops in a pit or on a flat. Nodata stays NaN. The last few results are remembered
+    (keyed by the elevation's bytes); a copy is returned each time.
     """
     z = np.asarray(elevation, dtype=np.float64)
+    key = (z.shape, epsilon, hashlib.blake2b(np.ascontiguousarray(z).tobytes(), digest_size=16).digest())
+    if key in _FILLED_CACHE:
+        _FILLED_CACHE.move_to_end(key)
+        return _FILLED_CACHE[key].copy()
+    filled = _priority_flood(z, epsilon)
+    _FILLED_CACHE[key] = filled.copy()
+    while len(_FILLED_CACHE) > _FILLED_CACHE_SIZE:
+        _FILLED_CACHE.popitem(last=False)
+    return filled
+
+
+def _priority_flood(z: np.ndarray, epsilon: float) -> np.ndarray:
     rows, cols = z.shape
     filled = z.copy()
     has_data = np.isfinite(z)

@@ -82,7 +82,10 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
     slope = slope_degrees(dem.data, dx_m=dx, dy_m=dy)
     shade = hillshade(dem.data, dx_m=dx, dy_m=dy)
     min_cells = max(int(MIN_CATCHMENT_KM2 * 1e6 / (resolution_m * resolution_m)), 4)
-    valleys = valley_network(np.nan_to_num(dem.data, nan=float(np.nanmin(dem.data))), dx_m=dx, dy_m=dy,
+    # On the elevation as stored (float32), as the risk model will read it back: the same bytes let the
+    # model reuse this process's depression filling (patrol.terrain.graph.fill_depressions).
+    stored = dem.data.astype(np.float32).astype(np.float64)
+    valleys = valley_network(np.nan_to_num(stored, nan=float(np.nanmin(stored))), dx_m=dx, dy_m=dy,
                              min_catchment_cells=min_cells, grid=dem.grid)  # fmt: skip
     reach_edges = [data for _, _, data in valleys.network.edges(data=True) if len(data["cells"]) >= 2]
     labels = _reach_labels(dem.shape, [(e["reach_id"], e["cells"]) for e in reach_edges], resolution_m)
