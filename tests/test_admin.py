@@ -69,3 +69,32 @@ def test_a_manager_revokes_a_lost_phone_in_the_admin(client, staff_manager, rese
     response = client.post("/admin/threats/device/", {"action": "revoke", "_selected_action": [device.pk]})
     assert response.status_code == 302
     assert Device.objects.get(pk=device.pk).revoked_at is not None
+
+
+@pytest.mark.parametrize("kind", ["snarefind", "detection", "patrol"])
+def test_a_past_version_page_opens_for_the_reserves_manager(client, staff_manager, reserve_a, kind):
+    from tests.threats.factories import DetectionFactory
+
+    obj = {"snarefind": SnareFindFactory, "detection": DetectionFactory, "patrol": PatrolFactory}[kind](
+        reserve=reserve_a
+    )
+    version = obj.history.get()
+    app = "patrol" if kind == "patrol" else "threats"
+    client.force_login(staff_manager)
+    response = client.get(f"/admin/{app}/{kind}/{obj.pk}/history/{version.history_id}/")
+    assert response.status_code == 200
+    assert f'value="{reserve_a.pk}" selected' in response.content.decode()
+
+
+def test_a_past_version_of_a_generalised_record_is_closed_without_clearance(client, reserve_a):
+    from tests.threats.factories import DetectionFactory
+    from threats.records.models import Species
+
+    manager = member(reserve_a, Role.MANAGER, clearance=False, username="uncleared")
+    manager.is_staff = True
+    manager.save()
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["patrol", "threats"]))
+    leopard = DetectionFactory(reserve=reserve_a, species=Species.objects.get(scientific_name="Panthera uncia"))
+    client.force_login(manager)
+    url = f"/admin/threats/detection/{leopard.pk}/history/{leopard.history.get().history_id}/"
+    assert client.get(url).status_code == 403

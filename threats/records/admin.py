@@ -108,14 +108,19 @@ class GeneralisedLocationMixin:
         # of its neighbours.
         return ["-display_time", "-pk"] if hasattr(self.model, "patrol") else super().get_ordering(request)
 
+    @staticmethod
+    def _generalised(obj) -> bool:
+        # A past version (the history pages) is a plain instance without the selector's annotations.
+        return obj is not None and getattr(obj, "location_generalised", False)
+
     def get_exclude(self, request, obj=None):
-        if obj is not None and obj.location_generalised and not self._cleared(request, obj):
+        if self._generalised(obj) and not self._cleared(request, obj):
             return self.hidden_fields
         return super().get_exclude(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.location_generalised and not self._cleared(request, obj):
+        if self._generalised(obj) and not self._cleared(request, obj):
             fields.append("shown_location")
             if hasattr(self.model, "patrol"):
                 fields.append("shown_time")
@@ -123,9 +128,16 @@ class GeneralisedLocationMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, object_id)
-        if obj is not None and obj.location_generalised and not self._cleared(request, obj):
+        if self._generalised(obj) and not self._cleared(request, obj):
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version shows the exact point too: closed like the history list.
+        obj = self.get_object(request, object_id)
+        if self._generalised(obj) and not self._cleared(request, obj):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(SnareFind)
