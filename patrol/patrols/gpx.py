@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import gpxpy
-import gpxpy.gpx
 from django.contrib.gis.geos import LineString, MultiLineString
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,6 +45,9 @@ def gpx_parse(content: bytes | str) -> GpxTrack:
         except UnicodeDecodeError as exc:
             raise GpxError(_("The file is not UTF-8 text: is it a GPX file?")) from exc
     content = content.lstrip("\ufeff")
+    import gpxpy  # here, not at the top: the web process starts without it until a GPX comes
+    import gpxpy.gpx
+
     try:
         gpx = gpxpy.parse(content)
     except (gpxpy.gpx.GPXException, ValueError) as exc:

@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import shapely
+
+if TYPE_CHECKING:
+    import shapely
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class Grid:
     def rasterise_polygons(self, shapes: Iterable[tuple[shapely.Geometry, int]]) -> np.ndarray:
         """Per cell, the value of the last polygon (in the grid's CRS) whose interior holds the cell's
         centre, else 0 (int64)."""
+        import shapely  # here, not at the top: the models import the grid, and processes start without shapely
+
         out = np.zeros(self.shape, dtype=np.int64)
         xs, ys = None, None
         for polygon, value in shapes:

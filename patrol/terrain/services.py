@@ -11,19 +11,16 @@ import os
 from pathlib import Path
 
 import numpy as np
-import shapely
 from django.contrib.gis.geos import LineString
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from scipy import ndimage
 
 from patrol.jobs.runner import job_enqueue, job_run
 from patrol.reserves.access import require_manager
 from patrol.reserves.models import Reserve, Zone
 from patrol.reserves.selectors import User
-from patrol.terrain.graph import hillshade, slope_degrees, valley_network
 from patrol.terrain.models import TerrainGrid, TerrainImport, ValleyReach
 from patrol.terrain.raster_io import (
     Raster,
@@ -35,7 +32,6 @@ from patrol.terrain.raster_io import (
     read_raster,
     transform_points,
 )
-from patrol.terrain.web_map import hillshade_render
 
 DEFAULT_RESOLUTION_M = 50.0
 
@@ -48,6 +44,8 @@ MIN_CATCHMENT_KM2 = 5.0
 
 def _reach_labels(shape: tuple[int, int], reaches: list[tuple[int, list]], resolution_m: float) -> np.ndarray:
     """Each cell's nearest reach (by its floor cells), if within VALLEY_REACH_DISTANCE_M; else 0."""
+    from scipy import ndimage  # the numerical stack is imported by the work that needs it (fast start-up)
+
     floor = np.zeros(shape, dtype=np.int32)
     for reach_id, cells in reaches:
         rows, cols = np.asarray(cells, dtype=np.int64).reshape(-1, 2).T
@@ -66,6 +64,9 @@ def terrain_import(*, reserve: Reserve, path: str | os.PathLike, resolution_m: f
     Raises ValidationError with a message naming the file for corrupt, empty, unsupported or
     misplaced DEMs; the previous terrain stays as it was.
     """
+    from patrol.terrain.graph import hillshade, slope_degrees, valley_network  # see _reach_labels
+    from patrol.terrain.web_map import hillshade_render
+
     if actor is not None:
         require_manager(user=actor, reserve=reserve)
     if not 5 <= resolution_m <= 1000:
@@ -155,6 +156,8 @@ def terrain_import_run(*, import_id: int) -> TerrainImport | None:
 
 
 def _check_overlap(reserve: Reserve, dem: Raster, name: str) -> None:
+    import shapely
+
     boundary = reserve.boundary.transform(dem.srid, clone=True)
     dem_box = shapely.box(*dem.grid.bounds)
     if not dem_box.intersects(shapely.from_wkb(bytes(boundary.wkb))):
@@ -173,6 +176,8 @@ def grid_cell_of(grid: TerrainGrid, lon: float, lat: float) -> tuple[int, int]:
 def zones_on_grid(grid: TerrainGrid, codes: dict[str, int]) -> np.ndarray:
     """Per cell, the code of the zone (of a kind in `codes`) whose area holds the cell's centre, else 0;
     where zones overlap the later one (by primary key) wins."""
+    import shapely
+
     zones = Zone.objects.filter(reserve_id=grid.reserve_id, kind__in=list(codes)).order_by("pk")
     return grid.grid.rasterise_polygons(
         (shapely.from_wkb(bytes(area.transform(grid.srid, clone=True).wkb)), codes[kind])

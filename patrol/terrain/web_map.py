@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 from django.core.files.base import ContentFile
-from PIL import Image
 
 from config.storage import private_storage
 from patrol.terrain.grid import Grid
@@ -24,6 +23,8 @@ Bounds = list[list[float]]  # [[south, west], [north, east]]
 def png_bytes(rgba: np.ndarray) -> bytes:
     """Encode an (h, w, 4) uint8 RGBA array as a PNG."""
     buffer = io.BytesIO()
+    from PIL import Image  # when a PNG is drawn, not when the web process starts
+
     Image.fromarray(np.ascontiguousarray(rgba, dtype=np.uint8)).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 

@@ -40,7 +40,7 @@ import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -57,7 +57,6 @@ from patrol.reserves.selectors import User
 from patrol.terrain.models import TerrainGrid, ValleyReach
 from patrol.terrain.raster_io import geotiff_bytes, read_raster
 from patrol.terrain.web_map import hillshade_png_get, hillshade_render
-from threats.risk.evaluation import rank_valleys
 from threats.risk.inputs import (
     _setting,
     access_xy_of,
@@ -69,9 +68,11 @@ from threats.risk.inputs import (
     trend_days,
     window_days,
 )
-from threats.risk.model import RiskResult, fit_risk
 from threats.risk.models import RiskRun, risk_layer_folder
 from threats.risk.rendering import render_run_overlays
+
+if TYPE_CHECKING:
+    from threats.risk.model import RiskResult
 
 LAYERS = ("snares", "uncertainty", "leopard", "effort")
 
@@ -169,6 +170,8 @@ def valley_ranking(terrain: TerrainGrid, risk: np.ndarray, previous: np.ndarray)
     names = dict(ValleyReach.objects.filter(reserve_id=terrain.reserve_id).values_list("reach_id", "name"))
     labels = reach_labels_of(terrain)
     n = int(len(np.unique(labels[labels > 0])))
+    from threats.risk.evaluation import rank_valleys  # the numerical stack loads with the work, not at start-up
+
     ranked = rank_valleys(labels, risk, previous, top_n=max(n, 1), names=names)
     return [
         {
@@ -197,6 +200,8 @@ def risk_run_compute(*, run_id: int, end: datetime | None = None) -> RiskRun | N
 
 
 def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
+    from threats.risk.model import fit_risk  # the numerical stack loads with the first run, not at start-up
+
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -6,7 +6,7 @@ import logging
 import zlib
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -21,7 +21,9 @@ from patrol.terrain.raster_io import transform_points
 from patrol.terrain.services import grid_raster, zones_on_grid
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind
 from threats.risk.data import CameraDeployments, PatrolTrack, PointEvents, RiskInputs, SpeciesDetections
-from threats.risk.features import TerrainFeatures, build_terrain_features
+
+if TYPE_CHECKING:
+    from threats.risk.features import TerrainFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +249,8 @@ def access_xy_of(terrain: TerrainGrid) -> np.ndarray:
 def terrain_features_for(terrain: TerrainGrid) -> TerrainFeatures:
     """`build_terrain_features` for the reserve's DEM, access points and zones, cached in the process
     (a worker recomputing the same reserve reuses it; any change of grid, access or zones misses)."""
+    from threats.risk.features import build_terrain_features  # networkx, scipy: loaded by the first fit
+
     access = access_xy_of(terrain)
     zone = zones_on_grid(terrain, ZONE_CODES)
     key = (terrain.pk, terrain.created_at.isoformat(), access.round(1).tobytes(), zlib.crc32(zone.tobytes()))

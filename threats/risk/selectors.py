@@ -23,7 +23,6 @@ from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import READ_ALL_ROLES, User, membership_get, reserve_get_for_user
 from patrol.terrain.grid import Grid
 from patrol.terrain.raster_io import cell_to_lonlat, lonlat_to_cell
-from threats.risk.evaluation import NOTHING_BELOW, PERCENT_FROM, valley_change
 from threats.risk.models import RiskRun
 from threats.risk.rendering import overlay_path
 from threats.risk.wording import cell_summary, factor_detail, factor_label, layer_unit, nearby_detail, reasons
@@ -216,6 +215,8 @@ def risk_valleys(*, run: RiskRun, top: int = 10) -> dict[str, Any]:
     practically nothing (`threats.risk.evaluation.valley_change`). Worked out from the stored risks,
     so runs stored before the rule read the same way.
     """
+    from threats.risk.evaluation import NOTHING_BELOW, PERCENT_FROM, valley_change  # scipy: not at start-up
+
     summary = run.summary
     valleys = []
     for stored in summary.get("valleys", [])[:top]:
