@@ -247,16 +247,43 @@ class _Planner:
 
     # searches -------------------------------------------------------------------------
     def _search(self, source: int, *, backward: bool, limit: float):
+        """Dijkstra over the whole graph (full-grid indices): only the two searches that find the region."""
         matrix = self.graph.backward if backward else self.graph.forward
         dist, pred = dijkstra(matrix, indices=source, limit=limit, return_predecessors=True)
         return dist, pred
+
+    def _restrict_to(self, region: np.ndarray) -> None:
+        """Later searches run on the subgraph of `region`: the cells with d(start, x) + d(x, end) within
+        the budget. Every cell of every route that fits the budget lies in it, so the routes are the same;
+        and scipy's Dijkstra pays O(cells) per call however short the search, so a smaller graph is what
+        makes the many short searches of insertion cheap."""
+        self.region = region  # full-grid index of each subgraph node
+        self.sub_of = np.full(self.n, -1, dtype=np.int64)
+        self.sub_of[region] = np.arange(len(region))
+        self.sub_forward = self.graph.forward[region][:, region]
+        self.sub_backward = self.graph.backward[region][:, region]
+
+    def _sub_search(self, source: int, *, backward: bool, limit: float, matrix=None):
+        """Dijkstra from a full-grid cell over the region's subgraph; distances and predecessors are
+        in subgraph indices (read them through `self.sub_of`, turn paths back with `self.region`)."""
+        if matrix is None:
+            matrix = self.sub_backward if backward else self.sub_forward
+        return dijkstra(matrix, indices=int(self.sub_of[source]), limit=limit, return_predecessors=True)
+
+    def _sub_path(self, pred: np.ndarray, source: int, target: int, *, backward: bool = False) -> np.ndarray:
+        """A path between full-grid cells from a subgraph search, in full-grid indices."""
+        s, t = int(self.sub_of[source]), int(self.sub_of[target])
+        path = _trace_backward(pred, s, t) if backward else _trace(pred, s, t)
+        return self.region[path]
 
     def run(self) -> tuple[np.ndarray, list[int], list[float]]:
         d_start, pred_start = self._search(self.start, backward=False, limit=self.budget)
         d_end, _ = self._search(self.end, backward=True, limit=self.budget)
         if not np.isfinite(d_start[self.end]) or d_start[self.end] > self.budget:
             raise RoutePlanningError(f"the end cell cannot be reached from the start within {self.budget:.2f} h")
-        self._choose_candidates(np.flatnonzero(d_start + d_end <= self.budget))
+        feasible = np.flatnonzero(d_start + d_end <= self.budget)
+        self._restrict_to(feasible)
+        self._choose_candidates(feasible)
         first_leg = _trace(pred_start, self.start, self.end)
         best = None
         for power in self.gain_powers:
@@ -309,6 +336,7 @@ class _Planner:
             is_peak = disk_risk[useful] >= peaks[useful]
             useful = useful[on_lattice | is_peak]
         self.cand = useful
+        self.cand_sub = self.sub_of[useful]
         self.cand_pos = {int(c): i for i, c in enumerate(useful.tolist())}
         # Covered-cell indices of each candidate, padded with n (a zero-risk sentinel).
         r, c = np.divmod(useful, cols)
@@ -378,18 +406,18 @@ class _Planner:
         # candidates stay reachable through the start/end waypoints, and short searches keep
         # the cost per insertion small on large grids.
         reach = min(slack_after, self.search_cap) + 1e-9
-        d_fwd, p_fwd = self._search(cell, backward=False, limit=to_b + reach)
-        d_bwd, p_bwd = self._search(cell, backward=True, limit=from_a + reach)
-        first = _trace_backward(p_bwd, cell, a)
-        second = _trace(p_fwd, cell, b)
+        d_fwd, p_fwd = self._sub_search(cell, backward=False, limit=to_b + reach)
+        d_bwd, p_bwd = self._sub_search(cell, backward=True, limit=from_a + reach)
+        first = self._sub_path(p_bwd, cell, a, backward=True)
+        second = self._sub_path(p_fwd, cell, b)
         t1, t2 = self.graph.path_hours(first), self.graph.path_hours(second)
         if self._total_time() - self.seg_time[i] + t1 + t2 > self.budget:
             return False
         self._add_path(self.seg_path[i], -1)
         self._add_path(first, +1)
         self._add_path(second, +1)
-        self.fwd[cell] = d_fwd[self.cand]
-        self.bwd[cell] = d_bwd[self.cand]
+        self.fwd[cell] = d_fwd[self.cand_sub]
+        self.bwd[cell] = d_bwd[self.cand_sub]
         self.route.insert(i + 1, cell)
         self.seg_path[i : i + 1] = [first, second]
         self.seg_time[i : i + 1] = [t1, t2]
@@ -407,8 +435,8 @@ class _Planner:
         if top <= 0:
             return False
         # Entering a cell costs less the more uncovered risk it would add; weights stay > 0.
-        weighted = self.graph.forward.copy()
-        weighted.data = weighted.data * (1.0 - REROUTE_DISCOUNT * pull / top)[weighted.indices]
+        weighted = self.sub_forward.copy()
+        weighted.data = weighted.data * (1.0 - REROUTE_DISCOUNT * pull[self.region] / top)[weighted.indices]
         improved = False
         for i in range(len(self.seg_path)):
             a, b = self.route[i], self.route[i + 1]
@@ -416,10 +444,10 @@ class _Planner:
                 continue
             slack = self.budget - self._total_time()
             limit = self.seg_time[i] + min(slack, self.search_cap) + 1e-9
-            _, pred = dijkstra(weighted, indices=a, limit=limit, return_predecessors=True)
-            if pred[b] < 0:
+            _, pred = self._sub_search(a, backward=False, limit=limit, matrix=weighted)
+            if pred[self.sub_of[b]] < 0:
                 continue
-            path = _trace(pred, a, b)
+            path = self._sub_path(pred, a, b)
             t = self.graph.path_hours(path)
             if self._total_time() - self.seg_time[i] + t > self.budget:
                 continue
