@@ -12,13 +12,27 @@ incidents, patrols and failures fall back to the per-record services, each in a 
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import AutoField, JSONField, Model, Q
+from django.db.models import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKey,
+    IntegerField,
+    JSONField,
+    Model,
+    Q,
+    TextField,
+    UUIDField,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,8 +105,8 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
     _create_track_points(reserve, [i for i in waiting if i.kind == Kind.TRACK_POINTS and i.result is None])
 
     # Receipts of failed items go; the others learn their object's id.
-    SyncReceipt.objects.filter(pk__in=[i.receipt.pk for i in claimed if i.result["status"] != "created"]).delete()
-    _receipts_point_to([(i.receipt.pk, i.result["id"]) for i in claimed if i.result["status"] == "created"])
+    SyncReceipt.objects.filter(pk__in=[i.receipt_id for i in claimed if i.result["status"] != "created"]).delete()
+    _receipts_point_to([(i.receipt_id, i.result["id"]) for i in claimed if i.result["status"] == "created"])
     if any(i.result["status"] == "created" for i in claimed):
         evidence_changed(reserve_id=reserve.pk)  # one debounced risk recompute per batch, after commit
 
@@ -136,19 +150,23 @@ def _answer_from_receipt(item: SyncItem, receipt: SyncReceipt | None) -> None:
 
 
 def _claim(reserve: Reserve, device: Device, items: list[SyncItem]) -> list[SyncItem]:
-    """Insert the receipts; the unique constraint gives each client UUID to exactly one request."""
+    """Insert the receipts; the unique constraint gives each client UUID to exactly one request.
+
+    One statement: ON CONFLICT DO NOTHING RETURNING lists exactly the receipts this request inserted
+    (a concurrent request holding the same client UUID makes this one wait, then skip it).
+    """
     if not items:
         return []
-    batch_id = uuid.uuid4()
-    SyncReceipt.objects.bulk_create(
-        [SyncReceipt(reserve=reserve, client_uuid=i.client_uuid, kind=i.kind, content_sha256=i.content_sha256,
-                     batch_id=batch_id, device=device) for i in items],
-        ignore_conflicts=True,
-    )  # fmt: skip
-    uuids = [i.client_uuid for i in items]  # through the unique index, not a scan for the batch id
-    mine = {
-        r.client_uuid: r for r in SyncReceipt.objects.filter(reserve=reserve, client_uuid__in=uuids, batch_id=batch_id)
-    }
+    table = connection.ops.quote_name(SyncReceipt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (reserve_id, client_uuid, kind, content_sha256, batch_id, device_id, received_at) "  # noqa: S608
+            "SELECT %s, u, k, h, %s, %s, %s FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(u, k, h) "
+            "ON CONFLICT DO NOTHING RETURNING id, client_uuid",
+            [reserve.pk, uuid.uuid4(), device.pk, timezone.now(),
+             [i.client_uuid for i in items], [i.kind for i in items], [i.content_sha256 for i in items]],
+        )  # fmt: skip
+        mine = {client_uuid: pk for pk, client_uuid in cursor.fetchall()}
     lost = [i for i in items if i.client_uuid not in mine]
     if lost:
         theirs = receipts_by_uuid(reserve=reserve, client_uuids=[i.client_uuid for i in lost])
@@ -156,7 +174,7 @@ def _claim(reserve: Reserve, device: Device, items: list[SyncItem]) -> list[Sync
             _answer_from_receipt(item, theirs.get(item.client_uuid))
     claimed = [i for i in items if i.client_uuid in mine]
     for item in claimed:
-        item.receipt = mine[item.client_uuid]
+        item.receipt_id = mine[item.client_uuid]
     return claimed
 
 
@@ -278,6 +296,11 @@ def _history_rows(history: type[Model], objects: list[Model], actor: Any) -> lis
     return [SimpleNamespace(**{**base, **{name: getattr(obj, name) for name in tracked}}) for obj in objects]
 
 
+# Fields whose validated Python values psycopg takes as they are: on PostgreSQL their get_db_prep_save
+# returns the value unchanged, and calling it per value was a tenth of a batch's time.
+_AS_IS = (BooleanField, CharField, DateTimeField, FloatField, ForeignKey, IntegerField, TextField, UUIDField)
+
+
 def _insert_unnest(model: type[Model], objects: list[Any]) -> None:
     """INSERT ... SELECT FROM unnest(one array per column) RETURNING id, and set the objects' ids.
 
@@ -293,7 +316,10 @@ def _insert_unnest(model: type[Model], objects: list[Any]) -> None:
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
     columns, selects, casts, arrays = [], [], [], []
     for n, f in enumerate(fields):
-        values = [f.pre_save(obj, True) for obj in objects]
+        if isinstance(f, _AS_IS) and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False):
+            values = list(map(attrgetter(f.attname), objects))  # what pre_save would return
+        else:
+            values = [f.pre_save(obj, True) for obj in objects]
         if isinstance(f, GeometryField):
             arrays.append([None if v is None else bytes(v.ewkb) for v in values])
             casts.append("bytea[]")
@@ -303,7 +329,7 @@ def _insert_unnest(model: type[Model], objects: list[Any]) -> None:
             casts.append("text[]")
             selects.append(f"c{n}::jsonb")
         else:
-            arrays.append([f.get_db_prep_save(v, db) for v in values])
+            arrays.append(values if isinstance(f, _AS_IS) else [f.get_db_prep_save(v, db) for v in values])
             casts.append(f.db_type(db).split("(")[0] + "[]")
             selects.append(f"c{n}")
         columns.append(db.ops.quote_name(f.column))

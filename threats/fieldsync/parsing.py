@@ -45,7 +45,7 @@ class SyncItem:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
     same_as: "SyncItem | None" = None
-    receipt: SyncReceipt | None = None
+    receipt_id: int | None = None  # the SyncReceipt this request inserted for the item (see ingest._claim)
 
     def __post_init__(self) -> None:
         canonical = json.dumps(
