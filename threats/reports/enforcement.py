@@ -35,6 +35,7 @@ def _action_sql(frame: Frame) -> str:
     return f"""{ctes}
     SELECT {_key(frame, "a.taken_at")} AS key, a.kind, count(*), a.fine_currency, sum(a.fine_amount)
     FROM {EnforcementAction._meta.db_table} a
+    {"JOIN sl ON a.taken_at >= sl.ss AND a.taken_at < sl.se" if frame.by == "month" else ""}
     {_ACTION_TEAMS if teams else ""}
     {"JOIN g ON ST_Covers(g.geom, a.location)" if frame.areas is not None else ""}
     WHERE a.reserve_id = %(reserve)s AND a.taken_at >= %(start)s AND a.taken_at < %(end)s

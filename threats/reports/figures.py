@@ -29,6 +29,7 @@ from django.db import connection
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Team
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind
+from threats.reports import coverage
 
 COVER_CELL_M = 1000.0
 COVER_RADIUS_M = 100.0
@@ -82,7 +83,7 @@ def _ctes(frame: Frame) -> tuple[str, dict[str, Any]]:
 
 def _key(frame: Frame, time_sql: str | None, team_alias: str = "t") -> str:
     if frame.by == "month":
-        return "sl.key" if time_sql is None else f"to_char({time_sql} AT TIME ZONE %(tz)s, 'YYYY-MM')"
+        return "sl.key"  # the slice the row's time falls in (callers join sl on time)
     if frame.by == "team":
         return f"COALESCE({team_alias}.id::text, '')"
     if frame.by == "post":
@@ -142,25 +143,19 @@ def effort(frame: Frame) -> dict[str, dict[str, float]]:
 
 
 def cover(frame: Frame) -> dict[str, int]:
-    """The 1 km cells within 100 m of a track, per group (each cell once however many patrols)."""
+    """The 1 km cells within 100 m of a track, per group (each cell once however many patrols).
+
+    The database clips and projects the tracks; coverage.py finds the cells (a set union of cells is
+    several times faster in numpy than as a DISTINCT over millions of points in SQL)."""
     ctes, params = _ctes(frame)
-    params.update(cell=COVER_CELL_M, step=COVER_STEP_M, r=COVER_RADIUS_M)
-    sql = _cover_sql(frame, ctes)
-    return {key: n for key, n in _rows(sql, params)}
-
-
-def _cover_sql(frame: Frame, ctes: str) -> str:
     track = "p.track" if frame.areas is None else "ST_Intersection(p.track, g.geom)"
-    where = _patrol_from(frame).split("WHERE", 1)
-    return f"""{ctes}
-    SELECT key, count(*) FROM (
-      SELECT DISTINCT {_key(frame, None)} AS key,
-             floor((ST_X(d.geom) + o.dx) / %(cell)s) AS cx, floor((ST_Y(d.geom) + o.dy) / %(cell)s) AS cy
-      {where[0]}
-      CROSS JOIN LATERAL ST_DumpPoints(ST_Segmentize(ST_Transform({track}, %(epsg)s::int), %(step)s)) d
-      CROSS JOIN (VALUES (-%(r)s, -%(r)s), (-%(r)s, %(r)s), (%(r)s, -%(r)s), (%(r)s, %(r)s)) AS o(dx, dy)
-      WHERE p.track IS NOT NULL AND {where[1]}) c
-    GROUP BY key"""  # noqa: S608 - table names from model metadata, values as parameters
+    head, where = _patrol_from(frame).split("WHERE", 1)
+    sql = f"""{ctes}
+    SELECT {_key(frame, None)}, ST_AsBinary(ST_Transform({track}, %(epsg)s::int))
+    {head} WHERE p.track IS NOT NULL AND {where}"""  # noqa: S608 - table names from model metadata, values as parameters
+    rows = [(key, bytes(wkb)) for key, wkb in _rows(sql, params) if wkb is not None]
+    return coverage.covered_cells([k for k, _ in rows], [w for _, w in rows], cell_m=COVER_CELL_M,
+                                  radius_m=COVER_RADIUS_M, step_m=COVER_STEP_M)  # fmt: skip
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -175,6 +170,7 @@ def _record_from(frame: Frame, table: str, time_col: str) -> str:
     teams = frame.team_ids is not None or frame.by in ("team", "post")
     return f"""
       FROM {table} r
+      {f"JOIN sl ON r.{time_col} >= sl.ss AND r.{time_col} < sl.se" if frame.by == "month" else ""}
       {_RECORD_TEAMS if teams else ""}
       {"JOIN g ON ST_Covers(g.geom, r.location)" if frame.areas is not None else ""}
       WHERE r.reserve_id = %(reserve)s AND r.{time_col} >= %(start)s AND r.{time_col} < %(end)s
