@@ -18,7 +18,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from patrol.reserves.models import Post, Reserve, Team, Zone
 from patrol.reserves.selectors import READ_ALL_ROLES, User, reserve_get_for_user, role_get
@@ -43,14 +43,14 @@ class Scope:
 
     def __post_init__(self) -> None:
         if self.kind not in SCOPES:
-            raise ReportInputError(_("Unknown scope: %(kind)s.") % {"kind": self.kind})
+            raise ReportInputError(pgettext("report", "Unknown scope: %(kind)s.") % {"kind": self.kind})
 
 
 def report_reserve_get(*, user: User, slug: str) -> Reserve:
     """The reserve whose reports the user may read (404 for non-members, 403 for rangers)."""
     reserve = reserve_get_for_user(user=user, slug=slug)
     if not report_may_read(user=user, reserve=reserve):
-        raise PermissionDenied(_("Reports are for managers, reserve administrators and analysts."))
+        raise PermissionDenied(pgettext("report", "Reports are for managers, reserve administrators and analysts."))
     return reserve
 
 
@@ -76,7 +76,7 @@ def _int(value: str, what: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ReportInputError(_("No such %(what)s in this reserve.") % {"what": what}) from None
+        raise ReportInputError(pgettext("report", "No such %(what)s in this reserve.") % {"what": what}) from None
 
 
 def scope_resolve(reserve: Reserve, scope: Scope) -> tuple[tuple[int, ...] | None, str | None, str]:
@@ -86,21 +86,21 @@ def scope_resolve(reserve: Reserve, scope: Scope) -> tuple[tuple[int, ...] | Non
     if scope.kind == "team":
         team = Team.objects.filter(reserve=reserve, pk=_int(scope.value, "team")).first()
         if team is None:
-            raise ReportInputError(_("No such team in this reserve."))
+            raise ReportInputError(pgettext("report", "No such team in this reserve."))
         return (team.pk,), None, team.name
     if scope.kind == "post":
         post = Post.objects.filter(reserve=reserve, pk=_int(scope.value, "post")).first()
         if post is None:
-            raise ReportInputError(_("No such post in this reserve."))
+            raise ReportInputError(pgettext("report", "No such post in this reserve."))
         return tuple(post.teams.values_list("pk", flat=True)), None, post.name
     if scope.kind == "zone":
         zone = Zone.objects.filter(reserve=reserve, pk=_int(scope.value, "zone")).first()
         if zone is None:
-            raise ReportInputError(_("No such zone in this reserve."))
+            raise ReportInputError(pgettext("report", "No such zone in this reserve."))
         return None, zone.area.ewkt, zone.name
     ewkt = _valley_ewkt(reserve, scope.value) if scope.value else None
     if ewkt is None:
-        raise ReportInputError(_("No such valley in this reserve."))
+        raise ReportInputError(pgettext("report", "No such valley in this reserve."))
     return None, ewkt, scope.value
 
 
@@ -119,7 +119,7 @@ def _groups(reserve: Reserve, by: str | None, period: Period) -> list[tuple[str,
     if by == "valley":
         names = ValleyReach.objects.filter(reserve=reserve).values_list("name", flat=True).distinct()
         return [(n, n) for n in sorted(names)]
-    raise ReportInputError(_("Unknown grouping: %(by)s.") % {"by": by})
+    raise ReportInputError(pgettext("report", "Unknown grouping: %(by)s.") % {"by": by})
 
 
 def _group_areas(reserve: Reserve, by: str, scope_area: str | None) -> tuple[tuple[str, str], ...]:
@@ -242,7 +242,7 @@ def report_build(*, reserve: Reserve, period: Period, scope: Scope | None = None
     """The report: figures for the period and the one before, and per group when `by` is given."""
     scope = scope or Scope()
     if by is not None and by not in figures.GROUPINGS:
-        raise ReportInputError(_("Unknown grouping: %(by)s.") % {"by": by})
+        raise ReportInputError(pgettext("report", "Unknown grouping: %(by)s.") % {"by": by})
     _teams, _area, label = scope_resolve(reserve, scope)
     previous = period.previous()
     report: dict[str, Any] = {
@@ -258,7 +258,7 @@ def report_build(*, reserve: Reserve, period: Period, scope: Scope | None = None
         per_group = figures_for(reserve, period, scope, by)
         listed = _groups(reserve, by, period)
         extra = sorted(set(per_group) - {k for k, _ in listed})
-        listed += [(k, _("none") if k == "" else k) for k in extra]
+        listed += [(k, pgettext("report", "none") if k == "" else k) for k in extra]
         empty = _figures("\0", _empty_raw(), {}, by not in ("team", "post") and scope.kind not in ("team", "post"))
         report["groups"] = [{"key": k, "label": lbl, **per_group.get(k, empty)} for k, lbl in listed]
     return report

@@ -44,3 +44,22 @@ def covered_cells(
             seen[group, ys - y0, xs - x0] = True
     counts = seen.reshape(len(names), -1).sum(axis=1)
     return {name: int(counts[i]) for i, name in enumerate(names) if counts[i]}
+
+
+def cell_patrols(wkbs: Sequence[bytes], *, cell_m: float, radius_m: float, step_m: float) -> list[tuple[int, int, int]]:
+    """(column, row, patrols) of every covered cell: how many of the tracks came within the radius of it.
+    Cell (column, row) spans [column * cell_m, (column + 1) * cell_m) in x and likewise in y."""
+    if not wkbs:
+        return []
+    dense = shapely.segmentize(shapely.from_wkb(list(wkbs)), step_m)
+    coords, which = shapely.get_coordinates(dense, return_index=True)
+    pairs = set()
+    for dx in (-radius_m, radius_m):
+        cx = np.floor((coords[:, 0] + dx) / cell_m).astype(np.int64)
+        for dy in (-radius_m, radius_m):
+            cy = np.floor((coords[:, 1] + dy) / cell_m).astype(np.int64)
+            pairs.update(zip(which.tolist(), cx.tolist(), cy.tolist(), strict=True))
+    counts: dict[tuple[int, int], int] = {}
+    for _track, cx, cy in pairs:
+        counts[(cx, cy)] = counts.get((cx, cy), 0) + 1
+    return sorted((cx, cy, n) for (cx, cy), n in counts.items())

@@ -142,18 +142,23 @@ def effort(frame: Frame) -> dict[str, dict[str, float]]:
     return out
 
 
-def cover(frame: Frame) -> dict[str, int]:
-    """The 1 km cells within 100 m of a track, per group (each cell once however many patrols).
-
-    The database clips and projects the tracks; coverage.py finds the cells (a set union of cells is
-    several times faster in numpy than as a DISTINCT over millions of points in SQL)."""
+def projected_tracks(frame: Frame) -> list[tuple[str, bytes]]:
+    """(group key, WKB) of each patrol's track in the frame, clipped to the area and in the projected CRS."""
     ctes, params = _ctes(frame)
     track = "p.track" if frame.areas is None else "ST_Intersection(p.track, g.geom)"
     head, where = _patrol_from(frame).split("WHERE", 1)
     sql = f"""{ctes}
     SELECT {_key(frame, None)}, ST_AsBinary(ST_Transform({track}, %(epsg)s::int))
     {head} WHERE p.track IS NOT NULL AND {where}"""  # noqa: S608 - table names from model metadata, values as parameters
-    rows = [(key, bytes(wkb)) for key, wkb in _rows(sql, params) if wkb is not None]
+    return [(key, bytes(wkb)) for key, wkb in _rows(sql, params) if wkb is not None]
+
+
+def cover(frame: Frame) -> dict[str, int]:
+    """The 1 km cells within 100 m of a track, per group (each cell once however many patrols).
+
+    The database clips and projects the tracks; coverage.py finds the cells (a set union of cells is
+    several times faster in numpy than as a DISTINCT over millions of points in SQL)."""
+    rows = projected_tracks(frame)
     return coverage.covered_cells([k for k, _ in rows], [w for _, w in rows], cell_m=COVER_CELL_M,
                                   radius_m=COVER_RADIUS_M, step_m=COVER_STEP_M)  # fmt: skip
 
