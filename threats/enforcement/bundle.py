@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import npgettext, pgettext
 
 from patrol.reserves.access import require_manager
 from patrol.reserves.selectors import User
@@ -62,11 +62,16 @@ def _hash_file(path: Path) -> str | None:
 def _penalty(case: Case) -> str:
     parts = []
     if case.fine_amount is not None:
-        parts.append(_("fine %(amount)s %(currency)s") % {"amount": case.fine_amount, "currency": case.fine_currency})
+        parts.append(
+            pgettext("evidence bundle", "fine %(amount)s %(currency)s")
+            % {"amount": case.fine_amount, "currency": case.fine_currency}
+        )
     if case.prison_months:
-        parts.append(_("%(months)d months in prison") % {"months": case.prison_months})
+        months = case.prison_months
+        parts.append(npgettext("evidence bundle", "%(months)d month in prison", "%(months)d months in prison", months)
+                     % {"months": months})  # fmt: skip
     if case.conditional:
-        parts.append(_("conditional"))
+        parts.append(pgettext("evidence bundle", "conditional"))
     return ", ".join(parts)
 
 
@@ -141,9 +146,12 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
             if actual == item.sha256
             else "changed"
         )
-        check_display = {"no_file": _("No file"), "missing": _("The original is missing."),
-                         "ok": _("The original matches its SHA-256."),
-                         "changed": _("The original has changed since it was registered.")}[check]  # fmt: skip
+        check_display = {
+            "no_file": pgettext("evidence bundle", "No file"),
+            "missing": pgettext("evidence bundle", "The original is missing."),
+            "ok": pgettext("evidence bundle", "The original matches its SHA-256."),
+            "changed": pgettext("evidence bundle", "The original has changed since it was registered."),
+        }[check]  # fmt: skip
         extension = EXTENSIONS.get(item.content_type, "bin")
         location = shown[item.pk].display_location if item.pk in shown else None
         manifest["items"].append({
