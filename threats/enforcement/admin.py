@@ -12,6 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
 from patrol.reserves.models import Membership
 from threats.enforcement.models import Case, CaseEvent, CustodyEvent, EnforcementAction, EvidenceItem, Suspect
+from threats.records.models import Incident, SnareFind
+
+
+class RecordLinksMixin:
+    """Links to snare finds and incidents: their admins order by a privacy annotation (`display_time`) that
+    Django would apply to a plain queryset for these form fields; order them by their own time instead."""
+
+    def get_field_queryset(self, db, db_field, request):
+        related = db_field.remote_field.model
+        if related in (Incident, SnareFind):
+            return related._default_manager.using(db).order_by("-pk")
+        return super().get_field_queryset(db, db_field, request)
 
 
 class HideExactLocationMixin:
@@ -57,7 +69,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReserveScopedHistoryAdmin):
+class CaseAdmin(RecordLinksMixin, ReserveScopedHistoryAdmin):
     list_display = ["number", "agency", "reserve", "status", "verdict", "opened_on", "closed_on"]
     list_filter = ["reserve", "status", "verdict"]
     search_fields = ["number", "agency", "charges"]
@@ -95,7 +107,7 @@ class CaseEventAdmin(ReserveScopedAdmin):
 
 
 @admin.register(EnforcementAction)
-class EnforcementActionAdmin(HideExactLocationMixin, ReserveScopedHistoryAdmin):
+class EnforcementActionAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedHistoryAdmin):
     list_display = ["taken_at", "kind", "reserve", "team", "place_name", "case"]
     list_filter = ["reserve", "kind", "team"]
     search_fields = ["place_name", "protocol_number", "description"]
@@ -130,7 +142,7 @@ class CustodyEventInline(admin.TabularInline):
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(HideExactLocationMixin, ReserveScopedAdmin):
+class EvidenceItemAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedAdmin):
     """Items come with their originals through the API and the sync; here their links and words are repaired."""
 
     list_display = ["id", "kind", "quantity", "reserve", "collected_at", "collected_by", "case", "short_sha256"]
