@@ -27,6 +27,7 @@ from patrol.reserves.models import Reserve, Role, Team
 from patrol.reserves.selectors import CREATE_ROLES, User
 from threats.enforcement.files import evidence_file_store, private_root
 from threats.enforcement.models import Case, CaseEvent, CustodyEvent, EnforcementAction, EvidenceItem, Suspect
+from threats.enforcement.validation import CHECKS
 from threats.records.models import Incident, SnareFind
 
 
@@ -54,6 +55,9 @@ def _not_in_future(field: str, value: datetime | None) -> None:
 
 
 def _save(obj: Any) -> Any:
+    check = CHECKS.get(type(obj))
+    if check is not None:
+        check(obj)
     obj.full_clean()
     obj.save()
     return obj

@@ -220,7 +220,7 @@ def test_evidence_is_never_deleted_through_the_api(api, reserve_a, manager_a):
 
 
 def test_the_custody_log_is_append_only_through_the_api(api, reserve_a, manager_a):
-    item = EvidenceItemFactory(reserve=reserve_a)
+    item = EvidenceItemFactory(reserve=reserve_a, collected_at=WHEN)
     event = CustodyEventFactory(item=item, to_name="Sgt. Orlov", occurred_at=WHEN)
     api.force_authenticate(manager_a)
     url = f"/api/v1/custody-events/{event.pk}/"
