@@ -53,13 +53,10 @@ def cell_patrols(wkbs: Sequence[bytes], *, cell_m: float, radius_m: float, step_
         return []
     dense = shapely.segmentize(shapely.from_wkb(list(wkbs)), step_m)
     coords, which = shapely.get_coordinates(dense, return_index=True)
-    pairs = set()
-    for dx in (-radius_m, radius_m):
-        cx = np.floor((coords[:, 0] + dx) / cell_m).astype(np.int64)
-        for dy in (-radius_m, radius_m):
-            cy = np.floor((coords[:, 1] + dy) / cell_m).astype(np.int64)
-            pairs.update(zip(which.tolist(), cx.tolist(), cy.tolist(), strict=True))
-    counts: dict[tuple[int, int], int] = {}
-    for _track, cx, cy in pairs:
-        counts[(cx, cy)] = counts.get((cx, cy), 0) + 1
-    return sorted((cx, cy, n) for (cx, cy), n in counts.items())
+    xs = [np.floor((coords[:, 0] + dx) / cell_m).astype(np.int64) for dx in (-radius_m, radius_m)]
+    ys = [np.floor((coords[:, 1] + dy) / cell_m).astype(np.int64) for dy in (-radius_m, radius_m)]
+    x0, y0 = int(xs[0].min()), int(ys[0].min())
+    track = which.astype(np.int64) << 42
+    ids = np.unique(np.concatenate([track | ((x - x0) << 21) | (y - y0) for x in xs for y in ys]))
+    cells, patrols = np.unique(ids & ((1 << 42) - 1), return_counts=True)
+    return [(int(c >> 21) + x0, int(c & ((1 << 21) - 1)) + y0, int(n)) for c, n in zip(cells, patrols, strict=True)]

@@ -12,12 +12,12 @@ import io
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import pgettext
 
 from threats.reports.tables import column_titles, report_rows
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian fonts-dejavu-core (scripts/bootstrap.sh)
 FORMATS = ("json", "csv", "pdf")
 LANGUAGES = ("en", "ru")
 
@@ -55,9 +55,11 @@ def _fonts() -> tuple[str, str]:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
+    # The same fonts as the evidence bundle: Debian's fonts-dejavu-core (scripts/bootstrap.sh), IRBIS_PDF_FONT_DIR.
     if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+        directory = Path(settings.IRBIS_PDF_FONT_DIR)
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(directory / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(directory / "DejaVuSans-Bold.ttf")))
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
