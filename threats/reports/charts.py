@@ -17,8 +17,8 @@ def _scale(values: Sequence[float | None]) -> float:
     top = max([v for v in values if v is not None] or [0.0])
     if top <= 0:
         return 1.0
-    for step in (1, 2, 2.5, 5):
-        for power in range(-2, 8):
+    for power in range(-2, 10):
+        for step in (1, 2, 2.5, 5):
             nice = step * 10**power
             if nice >= top:
                 return float(nice)

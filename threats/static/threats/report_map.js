@@ -21,9 +21,10 @@
     root.dataset.effortCells = String(data.features.length);
   });
   get(root.dataset.finds).then((data) => {
+    const most = Math.max(1, ...data.features.map((f) => f.properties.snares));
     const layer = L.geoJSON(data, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-        radius: 3 + Math.sqrt(f.properties.snares) * 2, color: "#bd0026", weight: 1, fillOpacity: 0.6 }),
+        radius: 2 + 14 * Math.sqrt(f.properties.snares / most), color: "#bd0026", weight: 1, fillOpacity: 0.5 }),
       onEachFeature: (f, l) => l.bindTooltip(`${f.properties.snares} ${root.dataset.snaresWord}`),
     }).addTo(map);
     control.addOverlay(layer, root.dataset.findsLabel);
