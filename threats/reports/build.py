@@ -159,9 +159,10 @@ def _local_midnight(reserve: Reserve, day: date) -> datetime:
 # --- figures ---------------------------------------------------------------------------------------
 
 
-def _raw(frame: figures.Frame) -> dict[str, Any]:
+def _raw(frame: figures.Frame, *, cover: bool = True) -> dict[str, Any]:
     return {
-        "effort": figures.effort(frame), "cover": figures.cover(frame), "snares": figures.snares(frame),
+        "effort": figures.effort(frame), "cover": figures.cover(frame) if cover else {},
+        "snares": figures.snares(frame),
         "incidents": figures.incidents(frame), "detections": figures.detections(frame),
         "camera": figures.camera_effort(frame), "enforcement": enforcement.enforcement_figures(frame),
     }  # fmt: skip
@@ -220,10 +221,12 @@ def _species_names() -> dict[int, str]:
     return dict(Species.objects.values_list("pk", "scientific_name"))
 
 
-def figures_for(reserve: Reserve, period: Period, scope: Scope, by: str | None = None) -> dict[str, dict[str, Any]]:
+def figures_for(
+    reserve: Reserve, period: Period, scope: Scope, by: str | None = None, *, cover: bool = True
+) -> dict[str, dict[str, Any]]:
     """{group key: figures} of one period ("" when not grouped)."""
     frame = frame_build(reserve, period, scope, by)
-    raw = _raw(frame)
+    raw = _raw(frame, cover=cover)
     species = _species_names()
     camera_applies = frame.team_ids is None and by not in ("team", "post")
     parts = [raw[name] for name in ("effort", "cover", "snares", "incidents", "detections", "camera")]
@@ -270,12 +273,13 @@ def _empty_raw() -> dict[str, Any]:
 
 
 def monthly_trend(*, reserve: Reserve, period: Period, scope: Scope | None = None, months: int = 12) -> list[dict]:
-    """The figures month by month for the `months` months ending with the period's last (for charts)."""
+    """The figures month by month for the `months` months ending with the period's last (for charts; without
+    the area covered, which the charts do not show)."""
     last_month = period.last.replace(day=1)
     index = last_month.year * 12 + last_month.month - 1 - (months - 1)
     first = date(index // 12, index % 12 + 1, 1)
     span = Period("custom", first, period.last)
     scope = scope or Scope()
-    per_month = figures_for(reserve, span, scope, "month")
+    per_month = figures_for(reserve, span, scope, "month", cover=False)  # the charts show no area: skip its cost
     empty = _figures("\0", _empty_raw(), {}, scope.kind not in ("team", "post"))
     return [{"key": k, "label": label, **per_month.get(k, empty)} for k, label in _groups(reserve, "month", span)]
