@@ -272,6 +272,11 @@ def _empty_raw() -> dict[str, Any]:
             "enforcement": enforcement.empty()}  # fmt: skip
 
 
+def trend_months(period: Period) -> int:
+    """How many months a report's charts show: the period's own, at least a year for context, at most three."""
+    return min(max(len(period.months()), 12), 36)
+
+
 def monthly_trend(*, reserve: Reserve, period: Period, scope: Scope | None = None, months: int = 12) -> list[dict]:
     """The figures month by month for the `months` months ending with the period's last (for charts; without
     the area covered, which the charts do not show)."""

@@ -63,7 +63,40 @@ def _fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
-def report_pdf(report: dict, *, language: str = "en") -> bytes:
+def _trend_drawing(trend: list[dict], regular: str, width: float) -> object:
+    """Snares found and snares per 100 km, month by month, as two small bar charts side by side."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    drawing = Drawing(width, 150)
+    labels = [g["key"][2:] for g in trend]
+    series = [
+        (pgettext("report", "Snares found per month"), [g["snares"] for g in trend], "#0b5d7a"),
+        (pgettext("report", "Snares per 100 km on patrol"), [g["cpue_per_100km"] or 0 for g in trend], "#bd0026"),
+    ]
+    half = width / 2
+    for i, (title, values, color) in enumerate(series):
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = i * half + 30, 25, half - 50, 100
+        chart.data = [values]
+        chart.bars[0].fillColor = colors.HexColor(color)
+        chart.bars[0].strokeColor = None
+        chart.valueAxis.valueMin = 0
+        chart.valueAxis.labels.fontName = regular
+        chart.valueAxis.labels.fontSize = 6
+        chart.categoryAxis.categoryNames = labels
+        chart.categoryAxis.labels.fontName = regular
+        chart.categoryAxis.labels.fontSize = 5.5 if len(labels) > 12 else 6.5
+        chart.categoryAxis.labels.angle = 90 if len(labels) > 12 else 0
+        chart.categoryAxis.labels.boxAnchor = "e" if len(labels) > 12 else "n"
+        drawing.add(chart)
+        drawing.add(String(i * half + 30, 135, title, fontName=regular, fontSize=8))
+    return drawing
+
+
+def report_pdf(report: dict, *, language: str = "en", trend: list[dict] | None = None) -> bytes:
+    """The report as a PDF; `trend` (monthly figures, build.monthly_trend) adds charts above the table."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -130,6 +163,8 @@ def report_pdf(report: dict, *, language: str = "en") -> bytes:
                 ]
             )
         )
+        if trend and len(trend) > 1:
+            story += [_trend_drawing(trend, regular, pagesize[0] - 30 * mm), Spacer(1, 4 * mm)]
         story += [table, Spacer(1, 5 * mm), Paragraph(_escape(_rules_text()), small)]
 
         def footer(canvas, document):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 from threats.enforcement.models import Case, EnforcementAction
 from threats.records.models import Detection, Incident, SnareFind, Species
@@ -25,11 +25,16 @@ class Row:
 
 
 def _number(value: Any) -> str:
+    """1,234.5 in English; 1 234,5 in Russian (a no-break space between thousands, a decimal comma)."""
     if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+        text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        return str(value)
+    if (get_language() or "en").startswith("ru"):
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
 
 
 def _money(value: dict[str, str]) -> str:

@@ -27,7 +27,14 @@ from patrol.reserves.models import Post, Reserve, Team, Zone
 from patrol.reserves.selectors import User
 from patrol.terrain.models import ValleyReach
 from threats.reports import charts, maps
-from threats.reports.build import ReportInputError, Scope, monthly_trend, report_build, report_may_read
+from threats.reports.build import (
+    ReportInputError,
+    Scope,
+    monthly_trend,
+    report_build,
+    report_may_read,
+    trend_months,
+)
 from threats.reports.build import report_reserve_get as _reserve_for_reports
 from threats.reports.exports import report_csv, report_json, report_pdf
 from threats.reports.forms import ReportForm
@@ -155,7 +162,9 @@ def report_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     language = asked.get("lang") or (get_language() or "en")[:2]
     name = f"irbis-report-{reserve.slug}-{report['period']['first']}-{report['period']['last']}"
     if fmt == "pdf":
-        response = HttpResponse(report_pdf(report, language=language), content_type="application/pdf")
+        period, scope = asked["report_period"], asked["report_scope"]
+        trend = monthly_trend(reserve=reserve, period=period, scope=scope, months=trend_months(period))
+        response = HttpResponse(report_pdf(report, language=language, trend=trend), content_type="application/pdf")
     elif fmt == "csv":
         response = HttpResponse(report_csv(report, language=language), content_type="text/csv; charset=utf-8")
     else:

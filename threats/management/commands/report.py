@@ -19,7 +19,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from patrol.reserves.models import Reserve
-from threats.reports.build import SCOPES, ReportInputError, Scope, report_build
+from threats.reports.build import SCOPES, ReportInputError, Scope, monthly_trend, report_build, trend_months
 from threats.reports.exports import FORMATS, LANGUAGES, report_csv, report_json, report_pdf
 from threats.reports.figures import GROUPINGS
 from threats.reports.periods import period_for
@@ -62,7 +62,9 @@ class Command(BaseCommand):
         if fmt == "pdf":
             if options["out"] == "-":
                 raise CommandError("A PDF needs a file: --out FILE.pdf.")
-            Path(options["out"]).write_bytes(report_pdf(report, language=language))
+            period, scope = period_for(first, last), Scope(options["scope"], options["scope_id"])
+            trend = monthly_trend(reserve=reserve, period=period, scope=scope, months=trend_months(period))
+            Path(options["out"]).write_bytes(report_pdf(report, language=language, trend=trend))
         else:
             text = report_json(report) if fmt == "json" else report_csv(report, language=language)
             if options["out"] == "-":
