@@ -117,7 +117,7 @@ def _groups(reserve: Reserve, by: str | None, period: Period) -> list[tuple[str,
     if by == "zone":
         return [(str(z.pk), z.name) for z in Zone.objects.filter(reserve=reserve)]
     if by == "valley":
-        names = ValleyReach.objects.filter(reserve=reserve).values_list("name", flat=True).distinct()
+        names = ValleyReach.objects.filter(reserve=reserve).order_by("name").values_list("name", flat=True).distinct()
         return [(n, n) for n in sorted(names)]
     raise ReportInputError(pgettext("report", "Unknown grouping: %(by)s.") % {"by": by})
 
@@ -126,7 +126,7 @@ def _group_areas(reserve: Reserve, by: str, scope_area: str | None) -> tuple[tup
     if by == "zone":
         areas = [(str(z.pk), z.area) for z in Zone.objects.filter(reserve=reserve)]
     else:
-        names = ValleyReach.objects.filter(reserve=reserve).values_list("name", flat=True).distinct()
+        names = ValleyReach.objects.filter(reserve=reserve).order_by("name").values_list("name", flat=True).distinct()
         areas = [(n, GEOSGeometry(_valley_ewkt(reserve, n))) for n in names]
     if scope_area is not None:
         clip = GEOSGeometry(scope_area)

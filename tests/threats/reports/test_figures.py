@@ -12,12 +12,12 @@ Hand count of March:
 February: X (1 patrol, 3 patrol-days, 60 h, 25 km) and one find of 4 snares: CPUE 16.0 and 1.33.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.gis.geos import LineString, MultiLineString, Polygon
+from django.contrib.gis.geos import LineString, MultiLineString, Point, Polygon
 
 from patrol.patrols.models import Patrol
 from tests.conftest import member
@@ -32,7 +32,7 @@ from tests.threats.factories import (
 )
 from threats.enforcement.models import Case, EnforcementAction
 from threats.records.models import Detection, Incident
-from threats.reports.build import Scope, report_build
+from threats.reports.build import ReportInputError, Scope, report_build
 from threats.reports.periods import Period, month_period
 
 pytestmark = pytest.mark.django_db
@@ -203,10 +203,33 @@ def test_area_covered_counts_each_cell_once_and_a_zone_gets_its_share():
 
 
 def test_unknown_scope_is_a_clear_error(world):
-    from threats.reports.build import ReportInputError
-
     with pytest.raises(ReportInputError, match="No such team"):
         report_build(reserve=world["reserve"], period=MARCH, scope=Scope("team", "999999"))
     other = TeamFactory()
     with pytest.raises(ReportInputError, match="No such team"):
         report_build(reserve=world["reserve"], period=MARCH, scope=Scope("team", str(other.pk)))
+
+
+def test_a_valley_is_the_land_within_500_m_of_its_reaches():
+    from patrol.terrain.models import ValleyReach
+
+    reserve = ReserveFactory(timezone="UTC", projected_epsg=32645)
+    team = TeamFactory(reserve=reserve)
+    for reach_id, (x0, x1) in enumerate([(500000, 502000), (502000, 504000)]):
+        ValleyReach.objects.create(reserve=reserve, reach_id=reach_id, name="Argut", length_m=2000, catchment_km2=5,
+                                   geometry=_utm_line(32645, (x0, 5550000), (x1, 5550000))[0])  # fmt: skip
+    ValleyReach.objects.create(reserve=reserve, reach_id=9, name="Shavla", length_m=2000, catchment_km2=5,
+                               geometry=_utm_line(32645, (500000, 5560000), (502000, 5560000))[0])  # fmt: skip
+    when = datetime(2026, 3, 3, 9, tzinfo=ZoneInfo("UTC"))
+    for y, count in [(5550300, 2), (5550900, 7), (5560100, 4)]:  # 300 m from Argut, 900 m away, by the Shavla
+        point = _utm_line(32645, (501000, y), (501001, y))[0][0]
+        SnareFindFactory(reserve=reserve, found_at=when, count=count, location=Point(*point, srid=4326))
+    PatrolFactory(reserve=reserve, team=team, actual_start=when, actual_end=when + timedelta(hours=8),
+                  track=_utm_line(32645, (500500, 5550100), (503500, 5550100)), track_length_km=3.0)  # fmt: skip
+    argut = report_build(reserve=reserve, period=MARCH, scope=Scope("valley", "Argut"))["totals"]
+    assert (argut["snares"], argut["patrols"]) == (2, 1)
+    assert argut["distance_km"] == pytest.approx(3.0, abs=0.01)
+    groups = report_build(reserve=reserve, period=MARCH, by="valley")["groups"]
+    assert [(g["label"], g["snares"], g["patrols"]) for g in groups] == [("Argut", 2, 1), ("Shavla", 4, 0)]
+    with pytest.raises(ReportInputError, match="No such valley"):
+        report_build(reserve=reserve, period=MARCH, scope=Scope("valley", "Chuya"))
