@@ -200,6 +200,9 @@ def test_area_covered_counts_each_cell_once_and_a_zone_gets_its_share():
     assert z["hours"] == pytest.approx(8.0, abs=0.02)
     assert z["patrol_days"] == pytest.approx(1.0, abs=0.01)
     assert z["area_cells"] == 2
+    (group,) = report_build(reserve=reserve, period=MARCH, by="zone")["groups"]
+    assert (group["label"], group["patrols"], group["area_cells"]) == (zone.name, 2, 2)
+    assert group["distance_km"] == pytest.approx(2.6, abs=0.01)
 
 
 def test_unknown_scope_is_a_clear_error(world):
