@@ -236,3 +236,10 @@ def test_a_valley_is_the_land_within_500_m_of_its_reaches():
     assert [(g["label"], g["snares"], g["patrols"]) for g in groups] == [("Argut", 2, 1), ("Shavla", 4, 0)]
     with pytest.raises(ReportInputError, match="No such valley"):
         report_build(reserve=reserve, period=MARCH, scope=Scope("valley", "Chuya"))
+
+
+def test_one_query_per_figure_group_whatever_the_data(world, django_assert_num_queries):
+    """Effort, area covered, snares, incidents, detections, camera effort, actions and cases: eight aggregate
+    queries per period (plus the species names), for the period and the one before, however many rows."""
+    with django_assert_num_queries(2 * (8 + 1)):
+        report_build(reserve=world["reserve"], period=MARCH)
