@@ -12,6 +12,7 @@ from threats.reports.exports import LANGUAGES
 from threats.reports.figures import GROUPINGS
 from threats.reports.periods import KINDS, Period, month_period, period_parse
 
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)  # no record is older (threats.records.models)
 PERIOD_LABELS = {
     "month": pgettext_lazy("report", "Month"),
     "quarter": pgettext_lazy("report", "Quarter"),
@@ -88,6 +89,9 @@ class ReportForm(forms.Form):
                     "Give the period as 2026-03 (month), 2026-Q1 (quarter) or 2026 (year), or a first and last day.",
                 )
             ) from None
+        chosen = cleaned["report_period"]
+        if chosen.first < EARLIEST or chosen.last > LATEST:
+            raise forms.ValidationError(pgettext_lazy("report", "Reports cover days from 1990 to 2100."))
         if cleaned["report_period"].days > 3660:
             raise forms.ValidationError(pgettext_lazy("report", "A report covers at most ten years."))
         kind, _sep, which = (cleaned.get("part") or "reserve").partition(":")

@@ -85,6 +85,7 @@ def test_pdf_renders_with_its_language(reserve, tmp_path, language, words):
         (["--reserve", "nope", "--start", "2026-01-01", "--end", "2026-01-31"], "No reserve with slug 'nope'"),
         (["--reserve", "cmd", "--start", "2026-13-01", "--end", "2026-01-31"], "--start must be a date"),
         (["--reserve", "cmd", "--start", "2026-02-01", "--end", "2026-01-31"], "--end is before --start"),
+        (["--reserve", "cmd", "--start", "0001-01-01", "--end", "0001-01-31"], "from 1990 to 2100"),
         (["--reserve", "cmd", "--start", "2026-01-01", "--end", "2026-01-31", "--scope", "team", "--scope-id", "x"],
          "No such team"),
     ],

@@ -22,6 +22,7 @@ from patrol.reserves.models import Reserve
 from threats.reports.build import SCOPES, ReportInputError, Scope, monthly_trend, report_build, trend_months
 from threats.reports.exports import FORMATS, LANGUAGES, report_csv, report_json, report_pdf
 from threats.reports.figures import GROUPINGS
+from threats.reports.forms import EARLIEST, LATEST
 from threats.reports.periods import period_for
 
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
         first, last = _date(options["start"], "start"), _date(options["end"], "end")
         if last < first:
             raise CommandError("--end is before --start.")
+        if first < EARLIEST or last > LATEST:
+            raise CommandError("Reports cover days from 1990 to 2100.")
         try:
             report = report_build(reserve=reserve, period=period_for(first, last),
                                   scope=Scope(options["scope"], options["scope_id"]), by=options["by"])  # fmt: skip
