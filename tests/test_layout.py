@@ -28,6 +28,8 @@ PURE = {
     "threats.risk.glm",
     "threats.risk.model",
     "threats.risk.evaluation",
+    "threats.reports.coverage",
+    "threats.reports.periods",
 }
 FRAMEWORKS = ("django", "rest_framework", "drf_spectacular", "celery", "environ")
 

@@ -13,6 +13,7 @@ from patrol.reserves.context_processors import current_reserve
 from patrol.reserves.models import Role
 from patrol.reserves.selectors import role_get
 from threats.records.selectors import reserve_summary
+from threats.reports.views import month_at_a_glance
 
 
 @login_required
@@ -25,5 +26,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "summary": reserve_summary(user=request.user, reserve=reserve),
             "upcoming": upcoming_patrols(user=request.user, reserve=reserve),
             "role_label": Role(role).label if role else "",
+            "dashboard": month_at_a_glance(user=request.user, reserve=reserve),
         }
     return render(request, "patrol/home.html", context)
