@@ -10,9 +10,10 @@ from django.utils import timezone
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Role
 from tests.conftest import member
-from tests.patrol.factories import PatrolFactory, TeamFactory
+from tests.patrol.factories import PatrolFactory, ReserveFactory, TeamFactory
 from tests.patrol.patrols.helpers import terrain_reserve, utm_line, utm_to_lonlat
 from threats.fieldsync.models import SyncReceipt
+from threats.records.models import SnareFind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -102,4 +103,34 @@ def test_the_route_shows_offline_and_start_and_end_sync_the_lifecycle(browser, l
     assert assigned.actual_end - assigned.actual_start < timedelta(minutes=1)
     events = SyncReceipt.objects.filter(kind="patrol_event").values_list("object_id", flat=True)
     assert list(events) == [assigned.pk, assigned.pk]  # one start, one end, each stored once
+    context.close()
+
+
+def test_a_form_uses_the_patrols_fresh_fix_when_the_gps_fails(browser, live_server, private_root):
+    reserve = ReserveFactory(slug="argut", name="Argut")
+    ranger = member(reserve, Role.RANGER, username="ivan")
+    TeamFactory(reserve=reserve, name="Argut team", members=[ranger])
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="en-US", permissions=["geolocation"],
+        geolocation={"latitude": 50.1187, "longitude": 87.4312, "accuracy": 7},
+    )  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{live_server.url}/field/")
+    page.fill("#f-username", "ivan")
+    page.fill("#f-password", "pw")
+    page.click("#login-button")
+    page.click("#start-patrol")  # a new patrol for the team
+    page.wait_for_function("document.querySelector('[data-testid=patrol-status]').textContent.includes(': 1 GPS')")
+    # From now on every GPS reading fails (a cold receiver in a gorge): the form takes the patrol's last fix.
+    page.evaluate("""navigator.geolocation.watchPosition = (ok, fail) => {
+        setTimeout(() => fail({ code: 2, message: "position unavailable" }), 10); return 99; };
+        navigator.geolocation.clearWatch = () => {};""")
+    page.click("#new-snare")
+    page.wait_for_selector("[data-testid=fix][data-source=patrol][data-accuracy='7']")
+    assert page.locator("[data-testid=fix]").inner_text().startswith("50.11870, 87.43120 ± 7 m (the patrol's GPS fix,")
+    page.click("#save-record")
+    page.wait_for_selector("[data-testid=waiting][data-records='0']", timeout=20000)
+    find = SnareFind.objects.get()
+    assert (round(find.location.x, 4), round(find.location.y, 4), find.gps_accuracy_m) == (87.4312, 50.1187, 7.0)
+    assert find.patrol == Patrol.objects.get(team__name="Argut team")
     context.close()

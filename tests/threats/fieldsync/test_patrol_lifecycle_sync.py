@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from rest_framework.test import APIClient
 
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Role
@@ -197,3 +198,22 @@ def test_bootstrap_sends_the_route_waypoints_and_times_of_upcoming_patrols(phone
     assert (sent["planned_start"], sent["planned_end"]) == ("2030-01-10T02:00:00+00:00", "2030-01-10T10:00:00+00:00")
     assert body["map"] is None  # no terrain imported: no hillshade to cache
     assert client.get("/api/v1/sync/hillshade.png").status_code == 404
+
+
+def test_the_phone_gets_its_own_reserves_hillshade_for_the_offline_map(tmp_path):
+    from config.storage import private_storage
+    from patrol.terrain.models import TerrainGrid
+    from patrol.terrain.web_map import hillshade_png_get
+    from tests.patrol.patrols.helpers import terrain_reserve
+
+    reserve = terrain_reserve(tmp_path, slug="grid")
+    client, _device = device_client(member(reserve, Role.RANGER), reserve)
+    path, bounds = hillshade_png_get(TerrainGrid.objects.get(reserve=reserve))
+    body = client.get("/api/v1/sync/bootstrap/").json()
+    key = f"terrain-{TerrainGrid.objects.get(reserve=reserve).pk}"
+    assert body["map"] == {"hillshade": {"url": "/api/v1/sync/hillshade.png", "bounds": bounds, "key": key}}
+    response = client.get("/api/v1/sync/hillshade.png")
+    assert (response.status_code, response["Content-Type"]) == (200, "image/png")
+    with private_storage.open(path, "rb") as handle:
+        assert response.content == handle.read()
+    assert APIClient().get("/api/v1/sync/hillshade.png").status_code == 401  # a device token is needed
