@@ -22,25 +22,32 @@ HIGH_RISK_QUANTILE = 0.9  # high-risk cells: the top 10 % of the cells with any 
 def cells_near(grid: Grid, geometry: BaseGeometry | None, radius_m: float = DETECTION_RADIUS_M) -> np.ndarray:
     """Flat indices (sorted) of the cells whose centre lies within `radius_m` of the geometry.
 
-    Candidates come from points every half cell along the path, widened by the radius and a cell; the
-    exact test (shapely.dwithin) runs only on them, so a 20 km track costs milliseconds.
+    The path is sampled every cell (`step`); a cell whose centre is within the radius of a sample
+    is in, one farther than radius + step / 2 from every sample is out (no point of the path lies more
+    than step / 2 from a sample), and only the thin band between gets the exact test (shapely.dwithin):
+    a 25 km track costs a few milliseconds.
     """
     if geometry is None or geometry.is_empty:
         return np.zeros(0, dtype=np.int64)
-    step = min(grid.dx, grid.dy) / 2
-    dense = shapely.segmentize(geometry, step)
-    xy = shapely.get_coordinates(dense)
+    step = min(grid.dx, grid.dy)
+    xy = shapely.get_coordinates(shapely.segmentize(geometry, step))
     reach_c = int(np.ceil((radius_m + step) / grid.dx)) + 1
     reach_r = int(np.ceil((radius_m + step) / grid.dy)) + 1
     rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
     dr, dc = np.mgrid[-reach_r : reach_r + 1, -reach_c : reach_c + 1]
     cand_r = (rows[:, None] + dr.ravel()[None, :]).ravel()
     cand_c = (cols[:, None] + dc.ravel()[None, :]).ravel()
+    cx, cy = grid.xy_of(cand_r, cand_c)
+    sample = np.repeat(np.arange(len(xy)), dr.size)
+    distance = np.hypot(cx - xy[sample, 0], cy - xy[sample, 1])
     inside = grid.contains(cand_r, cand_c)
-    flat = np.unique(cand_r[inside] * grid.shape[1] + cand_c[inside])
-    cx, cy = grid.xy_of(flat // grid.shape[1], flat % grid.shape[1])
-    near = shapely.dwithin(geometry, shapely.points(cx, cy), radius_m)
-    return flat[near]
+    flat = cand_r * grid.shape[1] + cand_c
+    sure = np.unique(flat[inside & (distance <= radius_m)])
+    band = np.setdiff1d(flat[inside & (distance > radius_m) & (distance <= radius_m + step / 2 + 1e-6)], sure)
+    if band.size:
+        bx, by = grid.xy_of(band // grid.shape[1], band % grid.shape[1])
+        band = band[shapely.dwithin(geometry, shapely.points(bx, by), radius_m)]
+    return np.union1d(sure, band)
 
 
 def high_risk_mask(risk: np.ndarray, quantile: float = HIGH_RISK_QUANTILE) -> np.ndarray:
