@@ -35,8 +35,11 @@ def cells_near(grid: Grid, geometry: BaseGeometry | None, radius_m: float = DETE
     reach_r = int(np.ceil((radius_m + step) / grid.dy)) + 1
     rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
     dr, dc = np.mgrid[-reach_r : reach_r + 1, -reach_c : reach_c + 1]
-    cand_r = (rows[:, None] + dr.ravel()[None, :]).ravel()
-    cand_c = (cols[:, None] + dc.ravel()[None, :]).ravel()
+    # Only offsets that can hold a candidate: a sample lies within half a cell's diagonal of its cell's centre.
+    disc = np.hypot(dr * grid.dy, dc * grid.dx) <= radius_m + step / 2 + np.hypot(grid.dx, grid.dy) / 2 + 1e-6
+    dr, dc = dr[disc], dc[disc]
+    cand_r = (rows[:, None] + dr[None, :]).ravel()
+    cand_c = (cols[:, None] + dc[None, :]).ravel()
     cx, cy = grid.xy_of(cand_r, cand_c)
     sample = np.repeat(np.arange(len(xy)), dr.size)
     distance = np.hypot(cx - xy[sample, 0], cy - xy[sample, 1])
