@@ -214,3 +214,14 @@ def test_high_risk_is_the_top_tenth_of_the_cells_with_risk():
     risk = np.array([0, 0, *range(1, 11)], dtype=float)
     assert high_risk_mask(risk).tolist() == [False] * 11 + [True]
     assert not high_risk_mask(np.zeros(4)).any()
+
+
+def test_cells_near_equals_the_exact_test_on_every_cell():
+    """The fast footprint against shapely.dwithin on every cell centre, for random walks on a 50 m grid."""
+    grid = Grid.square(0.0, 6000.0, 50.0, (120, 120))
+    cx, cy = grid.centres()
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        walk = shapely.LineString(rng.uniform(1000, 5000, 2) + rng.normal(0, 1, (60, 2)).cumsum(axis=0) * 60)
+        exact = np.flatnonzero(shapely.dwithin(walk, shapely.points(cx.ravel(), cy.ravel()), 100.0))
+        assert cells_near(grid, walk, 100.0).tolist() == exact.tolist()
