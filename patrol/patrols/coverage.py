@@ -102,7 +102,7 @@ def patrol_plan_comparison(*, user: User, patrol: Patrol, risk: tuple[Any, Any] 
     return result
 
 
-def _tracks_between(reserve: Reserve, start: datetime, end: datetime) -> QuerySet[Patrol]:
+def tracks_between(reserve: Reserve, start: datetime, end: datetime) -> QuerySet[Patrol]:
     """Patrols with a track whose (actual, else planned) start lies in [start, end); cancelled ones never."""
     return (
         Patrol.objects.filter(reserve=reserve, track__isnull=False)
@@ -117,7 +117,7 @@ def coverage_visits(
 ) -> tuple[np.ndarray, int]:
     """Per cell of the terrain grid, how many patrols of the period came within the detection radius of
     its centre (each patrol once), and how many patrols were counted."""
-    patrols = list(_tracks_between(reserve, start, end).only("id", "track"))
+    patrols = list(tracks_between(reserve, start, end).only("id", "track"))
     paths = [projected(p.track, terrain.srid) for p in patrols]
     return visit_counts(terrain.grid, paths), len(patrols)
 

@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from patrol.patrols.coverage import coverage_gaps, coverage_visits, patrol_plan_comparison, reserve_risk
+from patrol.patrols.coverage import (
+    coverage_gaps,
+    coverage_visits,
+    patrol_plan_comparison,
+    reserve_risk,
+    tracks_between,
+)
 from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.context_processors import current_reserve
 from patrol.reserves.models import Reserve
@@ -130,6 +136,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
             "high_risk_patrolled": int((gaps.high_risk & (visits > 0)).sum()),
             "gaps": int(gaps.mask.sum()),
         },
+        "patrols": tracks_between(reserve, start, end).select_related("team").order_by("-at")[:100],
         "gap_rows": [{"lon": round(float(lon), 5), "lat": round(float(lat), 5), "risk": float(gaps.risk[r, c])}
                      for (r, c), (lon, lat) in zip(top.tolist(), lonlat.tolist(), strict=True)],
         "map_json": {

@@ -4,6 +4,7 @@ The grid: 30 m cells, origin (400000, 3800000) in UTM 11N; cell (row, col) has i
 x = 400000 + 30 (col + 0.5), y = 3800000 - 30 (row + 0.5). Row 30 runs along y = 3799085.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -162,6 +163,7 @@ def test_the_coverage_page_for_managers_and_analysts(walked):
         assert '<span class="value" data-testid="gaps">3</span>' in page
         assert '<span class="value" data-testid="high-risk-patrolled">3 / 5</span>' in page
         assert 'id="coverage-data"' in page and "data:image/png;base64," in page
+        assert len(re.findall(r'<a href="/patrols/\d+/">', page)) == 2  # each patrol of the period links to its page
 
 
 def test_the_coverage_page_is_not_for_rangers_and_refuses_bad_periods(walked):
