@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import authentication, exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -129,6 +130,7 @@ class BootstrapView(DeviceView):
 class HillshadeView(DeviceView):
     """The reserve's hillshade PNG for the phone's offline map (kept in the app's cache, see route.js)."""
 
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request: Request) -> HttpResponse:
         terrain = TerrainGrid.objects.filter(reserve=self.device.reserve).first()
         stored = hillshade_png_get(terrain) if terrain is not None else None
