@@ -106,3 +106,16 @@ def test_a_gpx_upload_onto_a_cancelled_patrol_is_refused(planned):
     assert str(error.value) == "A patrol that is cancelled cannot become completed."
     patrol = Patrol.objects.get(pk=planned.pk)
     assert (patrol.status, patrol.track, patrol.actual_start) == (S.CANCELLED, None, None)
+
+
+def test_the_admin_form_keeps_the_lifecycle(planned):
+    from django.forms import modelform_factory
+
+    from patrol.patrols.admin import PatrolAdminForm
+
+    Form = modelform_factory(Patrol, form=PatrolAdminForm, fields=["status"])
+    Patrol.objects.filter(pk=planned.pk).update(status=S.CANCELLED)
+    form = Form(data={"status": "completed"}, instance=Patrol.objects.get(pk=planned.pk))
+    assert not form.is_valid()
+    assert form.errors == {"status": ["A patrol that is cancelled cannot become completed."]}
+    assert Form(data={"status": "planned"}, instance=Patrol.objects.get(pk=planned.pk)).is_valid()  # reinstated
