@@ -159,4 +159,8 @@ def patrol_page(request: HttpRequest, pk: int) -> HttpResponse:
         "planned": json.loads(patrol.planned_route.geojson) if patrol.planned_route else None,
         "track": json.loads(patrol.track.geojson) if patrol.track else None,
     }
+    membership = membership_get(user=request.user, reserve=patrol.reserve)
+    terrain = TerrainGrid.objects.filter(reserve=patrol.reserve).first()
+    if terrain is not None and membership is not None and membership.role in READ_ALL_ROLES:
+        shapes["hillshade"] = _hillshade(patrol.reserve, terrain)  # served to the roles that read maps
     return render(request, "patrol/patrol.html", {"patrol": patrol, "comparison": comparison, "map_json": shapes})

@@ -121,6 +121,10 @@ def test_the_patrol_page_shows_the_comparison(done, grid_reserve):
     page = client.get(f"/patrols/{done.pk}/").content.decode()
     assert '<td colspan="2" data-testid="high-risk">2 / 4</td>' in page
     assert '<td colspan="2" data-testid="followed">59 %</td>' in page
+    assert '"hillshade": {"url": "/risk/grid/hillshade.png"' in page
+    client.force_login(done.team.members.get())  # the team's ranger: the figures, no risk-map basemap
+    page = client.get(f"/patrols/{done.pk}/").content.decode()
+    assert '<td colspan="2" data-testid="high-risk">2 / 4</td>' in page and "hillshade.png" not in page
     client.force_login(member(ReserveFactory(slug="elsewhere"), Role.MANAGER))
     assert client.get(f"/patrols/{done.pk}/").status_code == 404
 
