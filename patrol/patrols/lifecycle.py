@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from patrol.jobs.follow_up import evidence_changed
 from patrol.patrols.models import Patrol
 from patrol.reserves.access import require_manager, require_record_create
 from patrol.reserves.selectors import User
@@ -51,7 +52,9 @@ def _locked(patrol: Patrol) -> Patrol:
 
 def _store(patrol: Patrol) -> Patrol:
     patrol.version += 1
-    return _save(patrol)
+    _save(patrol)
+    evidence_changed(reserve_id=patrol.reserve_id)  # patrol times are model inputs: a debounced recompute
+    return patrol
 
 
 @transaction.atomic
