@@ -20,9 +20,9 @@ const FieldRoute = (() => {
     return 2 * 6371000 * Math.asin(Math.min(1, Math.sqrt(s)));
   }
 
-  function formatDistance(m, lang) {
-    const number = (v, d) => new Intl.NumberFormat(lang, { maximumFractionDigits: d, minimumFractionDigits: d }).format(v);
-    return m < 1000 ? number(Math.round(m), 0) + " m" : number(m / 1000, 1) + " km";
+  function formatDistance(m, ui) {
+    const number = (v, d) => new Intl.NumberFormat(ui.lang, { maximumFractionDigits: d, minimumFractionDigits: d }).format(v);
+    return m < 1000 ? ui.t("metres", { n: number(Math.round(m), 0) }) : ui.t("kilometres", { n: number(m / 1000, 1) });
   }
 
   /* The hillshade into the map cache, once per terrain (`key`); offline this is a no-op. */
@@ -129,7 +129,7 @@ const FieldRoute = (() => {
       else me.setLatLng([lat, lon]);
       const target = nextTarget(patrol, reached);
       if (!target) return;
-      const d = formatDistance(distanceM(here, target.point), ui.lang);
+      const d = formatDistance(distanceM(here, target.point), ui);
       distance.textContent = target.k === null ? t("route_end", { d })
         : t("next_waypoint", { k: target.k + 1, n: patrol.waypoints.length, d });
       distance.dataset.metres = Math.round(distanceM(here, target.point));
