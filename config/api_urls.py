@@ -37,6 +37,7 @@ urlpatterns = [
     path("sync/", sync_views.SyncBatchView.as_view(), name="sync-batch"),
     path("sync/login/", sync_views.DeviceLoginView.as_view(), name="sync-login"),
     path("sync/bootstrap/", sync_views.BootstrapView.as_view(), name="sync-bootstrap"),
+    path("sync/hillshade.png", sync_views.HillshadeView.as_view(), name="sync-hillshade"),
     path("sync/records/<uuid:client_uuid>/", sync_views.RecordEditView.as_view(), name="sync-record-edit"),
     path("sync/photos/<uuid:record_uuid>/<str:sha256>/", sync_views.PhotoUploadView.as_view(), name="sync-photo"),
     path("sync/devices/", sync_views.DeviceListView.as_view(), name="sync-devices"),

@@ -22,6 +22,7 @@ PURE = {
     "patrol.terrain.graph",
     "patrol.routing.planner",
     "patrol.routing.baseline",
+    "patrol.patrols.footprint",
     "threats.risk.data",
     "threats.risk.features",
     "threats.risk.effort",

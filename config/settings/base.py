@@ -163,6 +163,8 @@ IRBIS_LOGIN_WINDOW_S = env.int("IRBIS_LOGIN_WINDOW_S", default=900)
 IRBIS_SENSITIVE_GRID_DEGREES = env.float("IRBIS_SENSITIVE_GRID_DEGREES", default=0.1)
 # Patrol asks the risk model (threats builds on patrol) for its surface through this name (patrol/reserves/risk.py).
 IRBIS_RISK_SURFACE = "threats.risk.surface.current_risk_surface"
+# ... and for what a patrol found (its planned-against-actual comparison, patrol/patrols/coverage.py).
+IRBIS_PATROL_FINDS = "threats.records.selectors.patrol_finds"
 
 LOGGING = {
     "version": 1,

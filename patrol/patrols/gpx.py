@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from patrol.jobs.follow_up import evidence_changed
+from patrol.patrols.lifecycle import patrol_complete_from_track
 from patrol.patrols.models import Patrol
 from patrol.patrols.services import patrol_update
 from patrol.reserves.selectors import User
@@ -103,13 +104,19 @@ def patrol_track_import(*, actor: User | None, patrol: Patrol, content: bytes | 
     With an actor (the manager's upload) the role rules of patrol_update apply; commands pass None.
     """
     parsed = gpx_parse(content)
-    data: dict[str, Any] = {"track": parsed.track}
+    if parsed.start is not None and (parsed.end is None or parsed.end <= parsed.start):
+        # One instant cannot be a patrol's start and end; kept as a start, it could also fall after the
+        # patrol's stored end and break patrol_actual_end_after_start.
+        raise GpxError(_("Every time in this file is the same (%(t)s): it cannot give the patrol's start "
+                         "and end.") % {"t": parsed.start.strftime("%Y-%m-%d %H:%M UTC")})  # fmt: skip
+    try:
+        # A recorded track means the patrol happened: completed, with the track's start and end when it
+        # has times (the lifecycle's rules: a cancelled patrol is refused).
+        patrol_complete_from_track(patrol=patrol, start=parsed.start, end=parsed.end)
+    except ValidationError as exc:
+        raise GpxError(" ".join(exc.messages)) from exc
+    data: dict[str, Any] = {"track": parsed.track, "status": patrol.status}
     if parsed.start is not None:
-        if parsed.end is None or parsed.end <= parsed.start:
-            # One instant cannot be a patrol's start and end; kept as a start, it could also fall after the
-            # patrol's stored end and break patrol_actual_end_after_start.
-            raise GpxError(_("Every time in this file is the same (%(t)s): it cannot give the patrol's start "
-                             "and end.") % {"t": parsed.start.strftime("%Y-%m-%d %H:%M UTC")})  # fmt: skip
         data["actual_start"] = parsed.start
         data["actual_end"] = parsed.end
     try:

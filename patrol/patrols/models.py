@@ -36,6 +36,13 @@ class Patrol(models.Model):
     transport = models.CharField(_("transport"), max_length=16, choices=Transport.choices, default=Transport.FOOT)
     objective = models.TextField(_("objective"), blank=True)
     planned_route = models.LineStringField(_("planned route"), srid=WGS84, null=True, blank=True)
+    planned_waypoints = models.MultiPointField(
+        _("planned waypoints"),
+        srid=WGS84,
+        null=True,
+        blank=True,
+        help_text=_("The route plan's hotspots, in the order the route passes them."),
+    )
     track = models.MultiLineStringField(_("actual track"), srid=WGS84, null=True, blank=True)
     track_length_km = models.FloatField(
         _("track length (km)"),

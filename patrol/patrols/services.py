@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from patrol.jobs.follow_up import evidence_changed
+from patrol.patrols.lifecycle import lifecycle_check
 from patrol.patrols.models import Patrol
 from patrol.reserves.access import membership_require, require_manager
 from patrol.reserves.models import Membership, Reserve, Role, Team
@@ -16,7 +17,7 @@ from patrol.reserves.services import _save
 
 PATROL_FIELDS = {
     "team", "leader", "planned_start", "planned_end", "actual_start", "actual_end", "status", "transport",
-    "objective", "planned_route", "track",
+    "objective", "planned_route", "planned_waypoints", "track",
 }  # fmt: skip
 
 
@@ -51,6 +52,8 @@ def patrol_create(*, actor: User | None, reserve: Reserve, team: Team, **fields:
 def patrol_update(*, actor: User, patrol: Patrol, data: dict[str, Any]) -> Patrol:
     require_manager(user=actor, reserve=patrol.reserve)
     _check_patrol_refs(patrol.reserve, data)
+    if "status" in data:  # the lifecycle's rules: no completing a cancelled patrol, on every path
+        lifecycle_check(current=patrol.status, new=data["status"])
     for field, value in data.items():
         if field not in PATROL_FIELDS:
             raise ValueError(f"not an editable patrol field: {field}")

@@ -3,12 +3,13 @@
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from patrol.jobs.follow_up import evidence_changed
+from patrol.patrols.lifecycle import lifecycle_check
 from patrol.reserves.access import membership_require
 from patrol.reserves.selectors import CREATE_ROLES, WRITE_ALL_ROLES
 from threats.fieldsync.models import Device
@@ -51,6 +52,11 @@ def sync_record_edit(*, actor: Any, device: Device, client_uuid: uuid.UUID, vers
         if values and all(getattr(record, name) == value for name, value in values.items()):
             return record  # this very edit, sent again
         raise EditConflict(record.version)
+    if kind == Kind.PATROL and "status" in values:  # the lifecycle's rules, as on every path
+        try:
+            lifecycle_check(current=record.status, new=values["status"])
+        except ValidationError as exc:
+            raise ItemRejected(exc.message_dict) from exc
     for name, value in values.items():
         setattr(record, name, value)
     record.version += 1

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patrol.jobs.follow_up import evidence_changed
+from patrol.patrols.lifecycle import patrol_event_apply
 from patrol.patrols.models import Patrol, TrackPoint
 from patrol.patrols.selectors import patrols_for_user
 from patrol.patrols.services import patrol_create
@@ -103,6 +104,7 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
         )
     _create_incidents(actor, reserve, [i for i in waiting if i.kind == Kind.INCIDENT and i.result is None])
     _create_track_points(reserve, [i for i in waiting if i.kind == Kind.TRACK_POINTS and i.result is None])
+    _apply_patrol_events(actor, [i for i in waiting if i.kind == Kind.PATROL_EVENT and i.result is None])
 
     # Receipts of failed items go; the others learn their object's id.
     SyncReceipt.objects.filter(pk__in=[i.receipt_id for i in claimed if i.result["status"] != "created"]).delete()
@@ -397,3 +399,13 @@ def _create_track_points(reserve: Reserve, items: list[SyncItem]) -> None:
         patrol_track_rebuild(patrol=patrol)
     for item in items:
         item.answer("created", item.values["patrol"].pk)
+
+
+def _apply_patrol_events(actor: Any, items: list[SyncItem]) -> None:
+    """Start and end of patrols, in the batch's order, through the one lifecycle service; each in a savepoint."""
+    _each_in_savepoint(
+        items,
+        lambda item: patrol_event_apply(
+            actor=actor, patrol=item.values["patrol"], event=item.values["event"], at=item.values["at"]
+        ),
+    )

@@ -46,6 +46,7 @@ class SyncReceipt(models.Model):
         DETECTION = "detection", _("Detection")
         PATROL = "patrol", _("Patrol")
         TRACK_POINTS = "track_points", _("Track points")
+        PATROL_EVENT = "patrol_event", _("Patrol start or end")
 
     reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="+")
     client_uuid = models.UUIDField(_("client UUID"))

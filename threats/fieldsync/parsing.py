@@ -162,8 +162,11 @@ PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "status": _as_is, "actual_start": _TIME, "actual_end": _TIME,
     },
     Kind.TRACK_POINTS: {"reserve": _reserve, **_REFS, "segment": lambda v: _int(v, minimum=0), "points": _as_is},
+    Kind.PATROL_EVENT: {"reserve": _reserve, **_REFS, "event": _as_is, "at": parse_time},
 }  # fmt: skip
-REQUIRED = {Kind.PATROL: {"team"}, Kind.TRACK_POINTS: {"points"}}  # the record kinds': validation.CLEANERS
+REQUIRED = {Kind.PATROL: {"team"}, Kind.TRACK_POINTS: {"points"}, Kind.PATROL_EVENT: {"event", "at"}}
+# (the record kinds' required fields are validation.CLEANERS' rules)
+PATROL_EVENTS = ("start", "end")
 
 
 def _track_points(value: Any, rules: _Rules) -> list[tuple[datetime, Point, float | None]]:
@@ -214,7 +217,14 @@ def parse_item_data(kind: str, data: dict[str, Any], rules: _Rules, *, partial: 
     if slug != rules.reserve.slug:
         errors["reserve"] = [_("No reserve '%(slug)s' on this device: it syncs into '%(own)s'.")
                              % {"slug": slug, "own": rules.reserve.slug}]  # fmt: skip
-    if kind == Kind.TRACK_POINTS:
+    if kind == Kind.PATROL_EVENT:  # a lifecycle step of an assigned or phone-started patrol
+        if "event" in values and values["event"] not in PATROL_EVENTS:
+            errors["event"] = [_("Unknown patrol event: use one of %(events)s.") % {"events": ", ".join(PATROL_EVENTS)}]
+        if "at" in values and (error := time_error(values["at"], rules)):
+            errors["at"] = [error]
+        if not (values.get("patrol") or values.get("patrol_uuid")):
+            errors["patrol"] = [_("A patrol event needs a patrol or patrol_uuid.")]
+    elif kind == Kind.TRACK_POINTS:
         if "points" in values:
             try:
                 values["points"] = _track_points(values["points"], rules)

@@ -4,14 +4,19 @@ Every read is scoped through the tenancy selectors (patrol.selectors, threats.se
 """
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from patrol.patrols.models import Patrol
 from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.models import Membership, Reserve
 from patrol.reserves.selectors import WRITE_ALL_ROLES, User, teams_for_user
+from patrol.terrain.models import TerrainGrid
+from patrol.terrain.web_map import hillshade_png_get
 from threats.fieldsync.models import Device, Photo, SyncReceipt
 from threats.records.selectors import detections_for_user, incidents_for_user, snare_finds_for_user, species_list
 
@@ -68,9 +73,11 @@ def photo_get(*, reserve: Reserve, record_uuid: Any, sha256: str) -> Photo | Non
 
 def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
     """What the field app keeps offline: the reserve, species, the user's teams and assigned patrols."""
+    stale = timezone.now() - timedelta(days=1)  # a planned patrol whose day has long passed is not upcoming
     patrols = (
         patrols_for_user(user=user)
         .filter(reserve=reserve, status__in=[Patrol.Status.PLANNED, Patrol.Status.IN_PROGRESS])
+        .exclude(status=Patrol.Status.PLANNED, planned_end__lt=stale)
         .order_by("planned_start", "id")[:50]
     )
     xmin, ymin, xmax, ymax = reserve.boundary.extent
@@ -95,8 +102,24 @@ def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
                 "status": p.status,
                 "version": p.version,
                 "planned_start": p.planned_start.isoformat() if p.planned_start else None,
+                "planned_end": p.planned_end.isoformat() if p.planned_end else None,
+                "actual_start": p.actual_start.isoformat() if p.actual_start else None,
+                "transport": p.transport,
                 "objective": p.objective,
+                "route": [list(c[:2]) for c in p.planned_route.coords] if p.planned_route else None,
+                "waypoints": [list(pt.coords[:2]) for pt in p.planned_waypoints] if p.planned_waypoints else [],
             }  # fmt: skip
             for p in patrols
         ],
+        "map": field_map(reserve=reserve),
     }
+
+
+def field_map(*, reserve: Reserve) -> dict[str, Any] | None:
+    """The reserve's hillshade for the phone's offline map: where to fetch it (device token), its bounds
+    ([[south, west], [north, east]], the PNG is in Web Mercator) and a key that changes with the terrain."""
+    terrain = TerrainGrid.objects.filter(reserve=reserve).first()
+    stored = hillshade_png_get(terrain) if terrain is not None else None
+    if stored is None:
+        return None
+    return {"hillshade": {"url": reverse("sync-hillshade"), "bounds": stored[1], "key": f"terrain-{terrain.pk}"}}

@@ -41,6 +41,12 @@ def field_strings() -> dict[str, str]:
         "rejected": _("Refused by the server"),
         "items_waiting": _("{r} records, {p} photos, {t} track points waiting"),
         "count_invalid": _("Count must be 1 or more."),
+        "upcoming": _("Your team's patrols"), "no_upcoming": _("No patrols assigned to your team."),
+        "show_route": _("Route map"), "no_position": _("Waiting for your GPS position…"),
+        "next_waypoint": _("Waypoint {k} of {n}: {d}"), "route_end": _("End of the route: {d}"),
+        "metres": _("{n} m"), "kilometres": _("{n} km"),
+        "map_not_saved": _("The map is not on this phone yet: sync once with the network."),
+        "recent_fix": _("{lat}, {lon} ± {acc} m (the patrol's GPS fix, {s} s ago)"),
     }  # fmt: skip
 
 

@@ -20,7 +20,16 @@ from django.views.decorators.http import require_GET
 
 from threats.fieldsync.texts import field_choices, field_strings
 
-ASSETS = ["field/app.css", "field/db.js", "field/app.js", "field/icon-192.png", "field/icon-512.png"]
+ASSETS = [
+    "field/app.css",
+    "field/db.js",
+    "field/route.js",
+    "field/app.js",
+    "field/icon-192.png",
+    "field/icon-512.png",
+    "leaflet/leaflet.css",
+    "leaflet/leaflet.js",
+]  # Leaflet (django-leaflet's copy) draws the route map offline
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -205,4 +206,18 @@ def reserve_summary(*, user: User, reserve: Reserve, days: int = 30) -> dict[str
         "incidents_30d": incidents_for_user(user=user).filter(reserve=reserve, occurred_at__gte=since).count(),
         "patrols_30d": patrols_for_user(user=user).filter(reserve=reserve, actual_start__gte=since).count(),
         "detections_30d": detections_for_user(user=user).filter(reserve=reserve, observed_at__gte=since).count(),
+    }
+
+
+def patrol_finds(*, user: User, patrol: Any) -> dict[str, int]:
+    """What a patrol found, as this user may see it (patrol asks through IRBIS_PATROL_FINDS): a record
+    shown generalised to the user has no patrol, so it does not count here either."""
+    mine = {"reserve_id": patrol.reserve_id, "display_patrol_id": patrol.pk}
+    finds = snare_finds_for_user(user=user).filter(**mine).order_by()
+    totals = finds.aggregate(lines=Count("id"), snares=Coalesce(Sum("count"), 0))
+    return {
+        "snare_finds": totals["lines"],
+        "snares": totals["snares"],
+        "incidents": incidents_for_user(user=user).filter(**mine).order_by().count(),
+        "detections": detections_for_user(user=user).filter(**mine).order_by().count(),
     }

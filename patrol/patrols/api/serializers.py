@@ -24,7 +24,8 @@ class PatrolSerializer(FeatureSerializer):
         geo_field = "track"
         fields = [
             "id", "reserve", "team", "leader", "planned_start", "planned_end", "actual_start", "actual_end",
-            "status", "transport", "objective", "planned_route", "version", "created_at", "updated_at",
+            "status", "transport", "objective", "planned_route", "planned_waypoints", "version", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = ["version", "created_at", "updated_at"]
 
@@ -32,6 +33,9 @@ class PatrolSerializer(FeatureSerializer):
         return validate_wgs84(value)
 
     def validate_planned_route(self, value):
+        return validate_wgs84(value)
+
+    def validate_planned_waypoints(self, value):
         return validate_wgs84(value)
 
     def validate(self, attrs):

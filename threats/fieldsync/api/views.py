@@ -8,8 +8,10 @@ import io
 import re
 from typing import Any
 
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import authentication, exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,9 +19,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.api_errors import error_body
+from config.storage import private_storage
 from patrol.reserves.api.base import LoginThrottledError
 from patrol.reserves.logins import LoginThrottled, authenticate_throttled
 from patrol.reserves.selectors import reserves_for_user
+from patrol.terrain.models import TerrainGrid
+from patrol.terrain.web_map import hillshade_png_get
 from threats.fieldsync.api.serializers import (
     BatchSerializer,
     DeviceLoginSerializer,
@@ -120,6 +125,21 @@ class BootstrapView(DeviceView):
         }
         body["user"] = {"username": request.user.get_username()}
         return Response(body)
+
+
+class HillshadeView(DeviceView):
+    """The reserve's hillshade PNG for the phone's offline map (kept in the app's cache, see route.js)."""
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request: Request) -> HttpResponse:
+        terrain = TerrainGrid.objects.filter(reserve=self.device.reserve).first()
+        stored = hillshade_png_get(terrain) if terrain is not None else None
+        if stored is None or not private_storage.exists(stored[0]):
+            raise Http404(_("This map layer has not been drawn yet."))
+        with private_storage.open(stored[0], "rb") as handle:
+            response = HttpResponse(handle.read(), content_type="image/png")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
 
 class SyncBatchView(DeviceView):

@@ -135,19 +135,20 @@
         h("div", { class: "row" },
           h("button", { class: "secondary", id: "pause-patrol", onclick: togglePause }, p.paused ? t("resume_patrol") : t("pause_patrol")),
           h("button", { class: "danger", id: "end-patrol", onclick: endPatrol }, t("end_patrol"))));
+      const assigned = p.id && boot.patrols.find((b) => b.id === p.id);
+      if (assigned && assigned.route) patrolBox.append(h("button", { class: "secondary", id: "running-route", onclick: () => FieldRoute.show(routeUi, assigned) }, t("show_route")));
     } else {
-      const options = [
-        ...boot.patrols.map((p) => ["patrol:" + p.id, `${p.team} ${p.planned_start ? p.planned_start.slice(0, 10) : ""} ${p.objective || ""}`.trim()]),
-        ...boot.teams.map((team) => ["team:" + team.id, t("new_patrol_for", { team: team.name })]),
-      ];
+      const options = boot.teams.map((team) => ["team:" + team.id, t("new_patrol_for", { team: team.name })]);
       if (options.length) {
         const which = select("patrol-choice", options);
         patrolBox.append(field(t("patrol"), which), h("button", { id: "start-patrol", onclick: () => startPatrol(which.value) }, t("start_patrol")));
       }
     }
+    FieldRoute.stop();
     app.replaceChildren(
       h("h1", {}, boot.reserve.name || ""),
       patrolBox,
+      FieldRoute.upcoming(routeUi, boot.patrols, state.patrol),
       h("div", { class: "grid" },
         h("button", { id: "new-snare", onclick: () => showForm("snare_find") }, t("snare_find")),
         h("button", { id: "new-incident", onclick: () => showForm("incident") }, t("incident")),
@@ -157,6 +158,17 @@
       h("button", { id: "sync-now", class: "secondary", onclick: () => sync() }, t("sync_now")),
       h("button", { id: "log-out", class: "secondary", onclick: () => signedOut() }, t("log_out")));
     renderStatus();
+  }
+
+  const routeUi = { h, t, app, lang: LANG, boot: () => state.boot || {}, running: () => state.patrol, home: showHome,
+                    start: (which) => startPatrol(which), end: () => endPatrol(), message: setMessage,
+                    recentFix: () => recentFix(), showRoute: (p) => FieldRoute.show(routeUi, p) };
+
+  /* The running patrol's latest GPS fix when it is fresh: forms use it when the GPS answers slowly or fails. */
+  const FRESH_FIX_MS = 120000;
+  function recentFix() {
+    const f = state.patrol && state.patrol.lastFix;
+    return f && Date.now() - f.at < FRESH_FIX_MS ? f : null;
   }
 
   // --- GPS: the best of a few readings -----------------------------------------------------------------
@@ -175,7 +187,7 @@
         best.readings = readings;
         onUpdate(best);
         if (readings >= 5 || best.acc <= 10) finish();
-      }, () => finish(), { enableHighAccuracy: true, maximumAge: 0, timeout: 20000 });
+      }, (error) => { if (error.code === 1) finish(); }, { enableHighAccuracy: true, maximumAge: 0, timeout: 20000 });
     });
   }
 
@@ -189,10 +201,17 @@
       box.textContent = t("fix", { lat: f.lat.toFixed(5), lon: f.lon.toFixed(5), acc: Math.round(f.acc), n: f.readings });
       box.dataset.accuracy = f.acc;
     };
+    const showRecent = (f) => {
+      fix = { ...f, readings: 1 };
+      box.textContent = t("recent_fix", { lat: f.lat.toFixed(5), lon: f.lon.toFixed(5), acc: Math.round(f.acc), s: Math.round((Date.now() - f.at) / 1000) });
+      box.dataset.accuracy = f.acc;
+      box.dataset.source = "patrol";
+    };
     const locate = async () => {
-      box.textContent = t("locating");
+      const recent = recentFix();
+      if (recent) showRecent(recent); else box.textContent = t("locating");
       const result = await bestFix(show);
-      if (!result) box.textContent = t("no_fix");
+      if (!result && !recent) box.textContent = t("no_fix");
     };
     locate();
     const el = h("div", {}, h("h2", {}, t("location")), box,
@@ -347,9 +366,13 @@
                        data: { team: Number(id), status: "in_progress", actual_start: now } });
         s.meta.put({ key: "patrol", value: patrol });
       });
-    } else {
+    } else {  // an assigned patrol: its start goes to the server like any record, exactly once
       patrol.id = Number(id);
-      await FieldDB.set("patrol", patrol);
+      await FieldDB.tx(["outbox", "meta"], "readwrite", (s) => {
+        s.outbox.add({ client_uuid: uuid(), kind: "patrol_event", recorded_at: now, state: "queued",
+                       data: { patrol: patrol.id, event: "start", at: now } });
+        s.meta.put({ key: "patrol", value: patrol });
+      });
     }
     state.patrol = patrol;
     startWatch();
@@ -377,8 +400,12 @@
           queued.data = { ...queued.data, status: "completed", actual_end: now };
           s.outbox.put(queued);
         } else {
-          s.edits.add({ client_uuid: p.client_uuid, version: 1, data: { status: "completed", actual_end: now }, state: "queued", recorded_at: now });
+          s.outbox.add({ client_uuid: uuid(), kind: "patrol_event", recorded_at: now, state: "queued",
+                         data: { patrol_uuid: p.client_uuid, event: "end", at: now } });
         }
+      } else {
+        s.outbox.add({ client_uuid: uuid(), kind: "patrol_event", recorded_at: now, state: "queued",
+                       data: { patrol: p.id, event: "end", at: now } });
       }
       s.meta.delete("patrol");
     });
@@ -396,6 +423,7 @@
       p.lastAt = position.timestamp;
       p.points = (p.points || 0) + 1;
       const c = position.coords;
+      p.lastFix = { lat: c.latitude, lon: c.longitude, acc: c.accuracy, at: position.timestamp };
       await FieldDB.tx(["track", "meta"], "readwrite", (s) => {
         s.track.add({ patrol_uuid: p.client_uuid || null, patrol: p.id || null, segment: p.segment,
                       t: new Date(position.timestamp).toISOString(), lon: c.longitude, lat: c.latitude, acc: c.accuracy });
@@ -461,6 +489,7 @@
     if (response.ok) {
       state.boot = await response.json();
       await FieldDB.set("bootstrap", state.boot);
+      await FieldRoute.cacheMap(state.boot, state.token);
     }
   }
 

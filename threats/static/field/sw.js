@@ -3,6 +3,7 @@
  * API calls are never intercepted: they go to the network, and the page queues what fails. */
 /* global VERSION, PRECACHE */
 const CACHE = "irbis-field-" + VERSION;
+const MAP_CACHE = "irbis-field-map";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -14,7 +15,9 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("irbis-field-") && k !== CACHE).map((k) => caches.delete(k))))
+      // "irbis-field-map" holds the reserve's hillshade (route.js): it outlives app versions.
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("irbis-field-") && k !== CACHE && k !== MAP_CACHE)
+        .map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
