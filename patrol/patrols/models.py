@@ -29,7 +29,12 @@ class Patrol(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_patrols"
     )
     post = models.ForeignKey(
-        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="patrols", verbose_name=_("post"),
+        Post,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patrols",
+        verbose_name=_("post"),
         help_text=_("The post the patrol starts from (the calendar checks each post's cover)."),
     )
     planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.ndimage as ndi
+from scipy.sparse.csgraph import dijkstra
 
 from patrol.routing.planner import DEFAULT_DETECTION_RADIUS_M, CoverageModel, RouteResult, plan_route
 from patrol.terrain.graph import TRANSPORT_SPEED_FACTORS, TerrainGraph, build_terrain_graph
-from scipy.sparse.csgraph import dijkstra
 
 # Fast planner settings for the many routes of a period: one gain power, no re-routing pass, fewer
 # candidates. Measured on the demo reserve: about 0.4 s a route instead of 2 s.
@@ -111,19 +111,13 @@ def choose_slots(
         taken_posts: list[int] = []
         chosen: list[int] = []
         while free and len(chosen) < want:
-
-            def post_of(i: int) -> int:
-                home = teams[i].home_post
-                if home is not None:
-                    return home
-                # A team without a post goes where the wait is longest (ties at random).
-                waits = [(day - last[p] + (0 if p not in taken_posts else -n_days), rng.random(), p)
-                         for p in range(n_posts)]  # fmt: skip
-                return max(waits)[2]
-
             keyed = []
             for i in free:
-                p = post_of(i)
+                p = teams[i].home_post
+                if p is None:  # a team without a post goes where the wait is longest (ties at random)
+                    waits = [(day - last[q] - (n_days if q in taken_posts else 0), rng.random(), q)
+                             for q in range(n_posts)]  # fmt: skip
+                    p = max(waits)[2]
                 overdue = day - last[p] >= max_post_gap_days and p not in taken_posts
                 keyed.append((not overdue, p in taken_posts, worked[i], -(day - last[p]), rng.random(), i, p))
             keyed.sort()

@@ -9,7 +9,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from patrol.jobs.models import Job
-from patrol.patrols.models import Patrol
 from patrol.reserves.geo import WGS84
 from patrol.reserves.models import Post, Reserve, Team
 
@@ -77,7 +76,9 @@ class ScheduleDraft(models.Model):
     class Meta:
         ordering = ["planned_start", "team"]
         constraints = [
-            models.CheckConstraint(condition=Q(planned_end__gt=F("planned_start")), name="scheduledraft_end_after_start")
+            models.CheckConstraint(
+                condition=Q(planned_end__gt=F("planned_start")), name="scheduledraft_end_after_start"
+            )
         ]
 
     def __str__(self) -> str:
