@@ -33,7 +33,8 @@ def terrain():
 
 def _teams(n_days, off=None):
     off = off or {}
-    return [TeamSpec(home_post=i % 3 if i < 3 else None, available_days=frozenset(set(range(n_days)) - off.get(i, set())))
+    days = set(range(n_days))
+    return [TeamSpec(home_post=i % 3 if i < 3 else None, available_days=frozenset(days - off.get(i, set())))
             for i in range(4)]  # fmt: skip
 
 

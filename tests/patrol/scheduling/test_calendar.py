@@ -25,8 +25,8 @@ def setup(reserve_a, manager_a, team_a, client):
 
 def _planned(team, post, day, hour=8, hours=8):
     start = datetime(2030, 3, day, hour - BARNAUL, tzinfo=UTC)
-    return PatrolFactory(reserve=team.reserve, team=team, post=post, planned_start=start,
-                         planned_end=start + timedelta(hours=hours), status=Patrol.Status.PLANNED, track=None)  # fmt: skip
+    return PatrolFactory(reserve=team.reserve, team=team, post=post, planned_start=start, track=None,
+                         planned_end=start + timedelta(hours=hours), status=Patrol.Status.PLANNED)  # fmt: skip
 
 
 def test_a_manager_plans_a_patrol_at_a_local_time(setup):
@@ -78,7 +78,8 @@ def test_conflicts_are_flagged_on_the_page(setup):
     assert page.count("has-conflict") == 2 + 1  # the two chips and the legend
     assert f'data-key="patrol:{a.pk}"' in page and f'data-key="patrol:{b.pk}"' in page
     # Only Mar 5 has a patrol from the post: Mar 1-4 are fine, Mar 6-31 is too long without cover.
-    assert "No patrol starts from Argut Lower Post for 26 days (2030-03-06 to 2030-03-31); the reserve allows 7." in page
+    gap = "No patrol starts from Argut Lower Post for 26 days (2030-03-06 to 2030-03-31); the reserve allows 7."
+    assert gap in page
 
 
 @pytest.mark.parametrize("role", [Role.RANGER, Role.ANALYST])
@@ -113,9 +114,17 @@ def _run_with_drafts(reserve, team, post, manager):
                                      status=ScheduleRun.Status.DONE)  # fmt: skip
     line = LineString((87.40, 50.10), (87.41, 50.11), (87.40, 50.10), srid=4326)
     drafts = [
-        ScheduleDraft.objects.create(run=run, reserve=reserve, team=team, post=post, route=line, duration_h=7.5,
-                                     covered_risk=1.5, planned_start=datetime(2030, 3, d, 1, tzinfo=UTC),
-                                     planned_end=datetime(2030, 3, d, 9, tzinfo=UTC))  # fmt: skip
+        ScheduleDraft.objects.create(
+            run=run,
+            reserve=reserve,
+            team=team,
+            post=post,
+            route=line,
+            duration_h=7.5,
+            covered_risk=1.5,
+            planned_start=datetime(2030, 3, d, 1, tzinfo=UTC),
+            planned_end=datetime(2030, 3, d, 9, tzinfo=UTC),
+        )  # fmt: skip
         for d in (3, 4, 6)
     ]
     return run, drafts

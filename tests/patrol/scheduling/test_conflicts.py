@@ -46,7 +46,9 @@ def test_more_consecutive_field_days_than_allowed():
 
 def test_a_multi_day_patrol_counts_every_day_it_touches():
     found = _find([_b("x", 1, 10, days=2, hours=0), _b("y", 1, 12, hour=10)], consecutive=2)
-    assert [(c.kind, c.first_day, c.last_day) for c in found] == [("consecutive", date(2026, 12, 10), date(2026, 12, 12))]
+    assert [(c.kind, c.first_day, c.last_day) for c in found] == [
+        ("consecutive", date(2026, 12, 10), date(2026, 12, 12))
+    ]
 
 
 def test_a_post_without_cover_for_longer_than_allowed():
