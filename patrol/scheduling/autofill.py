@@ -41,10 +41,12 @@ NOISE_SCALE_M = 1500.0
 
 @dataclass(frozen=True)
 class TeamSpec:
-    """A team: the post it patrols from (None: any post) and the days (indices) it can patrol."""
+    """A team: the post it patrols from (None: any post), the days (indices) it can patrol, and the days it
+    is already in the field (booked before: not available, but they count towards days in a row)."""
 
     home_post: int | None
     available_days: frozenset[int]
+    booked_days: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,14 @@ class SchedulingError(ValueError):
     """The period cannot be filled as asked (no teams, no posts, ...)."""
 
 
+def _run_from(days: frozenset[int], day: int) -> int:
+    """How many days in a row from `day` are in `days`."""
+    n = 0
+    while day + n in days:
+        n += 1
+    return n
+
+
 def choose_slots(
     *,
     teams: list[TeamSpec],
@@ -93,7 +103,7 @@ def choose_slots(
         raise SchedulingError("no posts to patrol from")
     if max_consecutive_days < 1:
         raise SchedulingError("max_consecutive_days must be at least 1")
-    possible = sum(len([d for d in t.available_days if 0 <= d < n_days]) for t in teams)
+    possible = sum(len([d for d in t.available_days - t.booked_days if 0 <= d < n_days]) for t in teams)
     total = possible if max_patrol_days is None else min(max_patrol_days, possible)
     # Patrol-days per day: even, the remainder on random days.
     per_day = np.full(n_days, total // max(n_days, 1))
@@ -107,7 +117,11 @@ def choose_slots(
     carry = 0  # patrol-days a day could not place move to the next day
     for day in range(n_days):
         want = int(per_day[day]) + carry
-        free = [i for i, t in enumerate(teams) if day in t.available_days and streak[i] < max_consecutive_days]
+        free = [
+            i for i, t in enumerate(teams)
+            if day in t.available_days and day not in t.booked_days and streak[i] < max_consecutive_days
+            and not (day + 1 in t.booked_days and streak[i] + 1 + _run_from(t.booked_days, day + 1) > max_consecutive_days)
+        ]  # fmt: skip
         taken_posts: list[int] = []
         chosen: list[int] = []
         while free and len(chosen) < want:
@@ -130,7 +144,7 @@ def choose_slots(
             last[p] = day
         carry = want - len(chosen)
         for i in range(len(teams)):
-            streak[i] = streak[i] + 1 if i in chosen else 0
+            streak[i] = streak[i] + 1 if i in chosen or day in teams[i].booked_days else 0
     return slots
 
 

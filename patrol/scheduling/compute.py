@@ -57,30 +57,32 @@ class SchedulePlan:
 
 
 def team_specs(*, reserve: Reserve, teams: list[Team], posts: list[Post], start: date, days: int) -> list[TeamSpec]:
-    """Availability: every day of the period except the team's days off (TeamDayOff) and days it already has
-    a patrol booked (not cancelled) in the reserve's time zone."""
+    """Availability: every day of the period except the team's days off (TeamDayOff) and the days it already
+    has a patrol booked (not cancelled; local dates), which count as field days in a row."""
     tz = zoneinfo.ZoneInfo(reserve.timezone)
     end = start + timedelta(days=days)
     off: dict[int, set[date]] = {t.pk: set() for t in teams}
+    booked: dict[int, set[date]] = {t.pk: set() for t in teams}
     for team_id, day in TeamDayOff.objects.filter(team__in=teams, date__gte=start, date__lt=end).values_list(
         "team_id", "date"
     ):
         off[team_id].add(day)
-    booked = Patrol.objects.filter(
+    patrols = Patrol.objects.filter(
         team__in=teams,
         planned_start__lt=datetime.combine(end, time.min, tzinfo=tz),
         planned_end__gt=datetime.combine(start, time.min, tzinfo=tz),
     ).exclude(status=Patrol.Status.CANCELLED)
-    for team_id, first, last in booked.values_list("team_id", "planned_start", "planned_end"):
+    for team_id, first, last in patrols.values_list("team_id", "planned_start", "planned_end"):
         day = first.astimezone(tz).date()
         while day <= (last - timedelta(microseconds=1)).astimezone(tz).date():
-            off[team_id].add(day)
+            booked[team_id].add(day)
             day += timedelta(days=1)
     index = {p.pk: i for i, p in enumerate(posts)}
     return [
         TeamSpec(
             home_post=index.get(team.home_post_id),
             available_days=frozenset(i for i in range(days) if start + timedelta(days=i) not in off[team.pk]),
+            booked_days=frozenset(i for i in range(days) if start + timedelta(days=i) in booked[team.pk]),
         )
         for team in teams
     ]
