@@ -117,10 +117,11 @@ def choose_slots(
     carry = 0  # patrol-days a day could not place move to the next day
     for day in range(n_days):
         want = int(per_day[day]) + carry
+        # Free: available, not booked, and not making too many days in a row with the days booked after it.
         free = [
             i for i, t in enumerate(teams)
-            if day in t.available_days and day not in t.booked_days and streak[i] < max_consecutive_days
-            and not (day + 1 in t.booked_days and streak[i] + 1 + _run_from(t.booked_days, day + 1) > max_consecutive_days)
+            if day in t.available_days and day not in t.booked_days
+            and streak[i] + 1 + _run_from(t.booked_days, day + 1) <= max_consecutive_days
         ]  # fmt: skip
         taken_posts: list[int] = []
         chosen: list[int] = []

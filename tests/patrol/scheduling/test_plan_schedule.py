@@ -50,8 +50,8 @@ def test_the_command_writes_the_documented_json(small_reserve, tmp_path, capsys)
     reserve, teams = small_reserve
     TeamDayOff.objects.create(team=teams[0], date=date(2030, 5, 2))
     # Team 2 already has a patrol on May 3 (local date): it is not proposed again that day.
-    PatrolFactory(reserve=reserve, team=teams[1], planned_start=datetime(2030, 5, 3, 2, tzinfo=UTC),
-                  planned_end=datetime(2030, 5, 3, 8, tzinfo=UTC), status=Patrol.Status.PLANNED, track=None)  # fmt: skip
+    PatrolFactory(reserve=reserve, team=teams[1], planned_start=datetime(2030, 5, 3, 2, tzinfo=UTC), track=None,
+                  planned_end=datetime(2030, 5, 3, 8, tzinfo=UTC), status=Patrol.Status.PLANNED)  # fmt: skip
     posts = {post.name: post for post in reserve.posts.all()}
     out = tmp_path / "schedule.json"
     call_command("plan_schedule", reserve="small", start="2030-05-01", days=5, hours=1, seed=11, out=str(out))
@@ -105,8 +105,8 @@ def test_the_command_refuses_bad_arguments_clearly(small_reserve, tmp_path, opti
     assert not (tmp_path / "x.json").exists()
 
 
-def test_a_queued_auto_fill_stores_drafts_that_nobody_but_managers_sees(small_reserve, django_capture_on_commit_callbacks,
-                                                                        client):  # fmt: skip
+def test_a_queued_auto_fill_stores_drafts_until_a_manager_approves(small_reserve, django_capture_on_commit_callbacks,
+                                                                     client):  # fmt: skip
     reserve, teams = small_reserve
     manager = member(reserve, Role.MANAGER)
     with django_capture_on_commit_callbacks(execute=True):

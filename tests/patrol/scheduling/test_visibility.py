@@ -77,8 +77,8 @@ def test_the_overview_lists_upcoming_patrols_by_the_same_rules(client, patrols, 
 def test_a_teams_feed_lists_its_patrols_in_utc_and_revoking_closes_it(client, reserve_a, team_a, manager_a):
     post = PostFactory(reserve=reserve_a, name="Dzhazator Post")
     start = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
-    patrol = PatrolFactory(reserve=reserve_a, team=team_a, post=post, planned_start=start,
-                           planned_end=start + timedelta(hours=8), status=Patrol.Status.PLANNED, track=None)  # fmt: skip
+    patrol = PatrolFactory(reserve=reserve_a, team=team_a, post=post, planned_start=start, track=None,
+                           planned_end=start + timedelta(hours=8), status=Patrol.Status.PLANNED)  # fmt: skip
     token = team_feed_renew(actor=manager_a, team=team_a)
     assert TeamCalendarFeed.objects.get().token_sha256 != token  # only the digest is stored
     response = client.get(f"/schedule/feeds/{token}.ics")
