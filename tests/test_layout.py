@@ -22,6 +22,8 @@ PURE = {
     "patrol.terrain.graph",
     "patrol.routing.planner",
     "patrol.routing.baseline",
+    "patrol.scheduling.autofill",
+    "patrol.scheduling.conflicts",
     "threats.risk.data",
     "threats.risk.features",
     "threats.risk.effort",
