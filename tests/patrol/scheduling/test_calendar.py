@@ -164,3 +164,26 @@ def test_an_auto_fill_is_queued_for_the_worker(setup, django_capture_on_commit_c
     # No terrain in this reserve: refused with the reason, nothing queued.
     assert "This reserve has no terrain yet" in response.content.decode()
     assert not ScheduleRun.objects.exists()
+
+
+def test_the_admin_shows_and_takes_times_in_the_reserves_time_zone(client, reserve_a, team_a):
+    from django.contrib.auth.models import Permission
+
+    staff = member(reserve_a, Role.MANAGER, clearance=True)
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="patrol"))
+    patrol = _planned(team_a, None, 5)  # 08:00 in Barnaul = 01:00 UTC
+    client.force_login(staff)
+    page = client.get(f"/admin/patrol/patrol/{patrol.pk}/change/").content.decode()
+    assert 'name="planned_start_1" value="08:00:00"' in page
+    body = {"reserve": reserve_a.pk, "team": team_a.pk, "status": "planned", "transport": "foot", "objective": "",
+            "planned_start_0": "2030-03-06", "planned_start_1": "07:30:00",
+            "planned_end_0": "2030-03-06", "planned_end_1": "15:30:00"}  # fmt: skip
+    response = client.post(f"/admin/patrol/patrol/{patrol.pk}/change/", body)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    patrol.refresh_from_db()
+    assert patrol.planned_start == datetime(2030, 3, 6, 0, 30, tzinfo=UTC)
+    assert patrol.planned_end == datetime(2030, 3, 6, 8, 30, tzinfo=UTC)
+    listing = client.get("/admin/patrol/patrol/").content.decode()
+    assert "March 6, 2030, 7:30 a.m." in listing
