@@ -94,10 +94,15 @@ def calendar_month(*, reserve: Reserve, first: date) -> CalendarMonth:
         .order_by("planned_start", "pk")
     )
     run = ScheduleRun.objects.filter(reserve=reserve).order_by("-created_at", "-pk").first()
-    drafts = list(
-        ScheduleDraft.objects.filter(
-            reserve=reserve, run__approved_at__isnull=True, planned_start__lt=until, planned_start__gte=since
-        ).select_related("team", "post")  # fmt: skip
+    # Only the latest auto-fill's drafts: a new one supersedes those of the runs before it.
+    drafts = (
+        list(
+            ScheduleDraft.objects.filter(
+                run=run, run__approved_at__isnull=True, planned_start__lt=until, planned_start__gte=since
+            ).select_related("team", "post")
+        )  # fmt: skip
+        if run is not None
+        else []
     )
     items: list[CalendarItem] = []
     bookings: list[Booking] = []

@@ -104,6 +104,7 @@ def schedule_run_request(*, actor: User, reserve: Reserve, start: date, days: in
                       max_patrol_days=max_patrol_days)  # fmt: skip
     run.full_clean()
     run.save()
+    ScheduleDraft.objects.filter(reserve=reserve, run__approved_at__isnull=True).exclude(run=run).delete()  # superseded
     job_enqueue(run)
     return run
 

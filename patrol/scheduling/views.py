@@ -62,7 +62,11 @@ def _errors(request: HttpRequest, errors: ValidationError | dict) -> None:
 @require_GET
 def calendar_page(request: HttpRequest) -> HttpResponse:
     reserve = _reserve(request)
-    timezone.activate(reserve.timezone)
+    with timezone.override(reserve.timezone):  # the page reads and offers the reserve's local times
+        return _calendar_page(request, reserve)
+
+
+def _calendar_page(request: HttpRequest, reserve: Reserve) -> HttpResponse:
     first = _month(request.GET.get("month"))
     month = calendar_month(reserve=reserve, first=first)
     feed_token = request.session.pop("feed_token", None)

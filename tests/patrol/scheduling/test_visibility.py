@@ -111,3 +111,11 @@ def test_feed_addresses_are_made_and_revoked_on_the_calendar_page_by_managers_on
     client.force_login(manager_a)
     client.post(f"/schedule/teams/{team_a.pk}/feed/revoke/")
     assert client.get(f"/schedule/feeds/{token}.ics").status_code == 404
+
+
+def test_the_overview_shows_upcoming_patrols_in_the_reserves_time(client, reserve_a, team_a, manager_a):
+    start = (timezone.now() + timedelta(days=2)).replace(hour=1, minute=0, second=0, microsecond=0)
+    PatrolFactory(reserve=reserve_a, team=team_a, planned_start=start, planned_end=start + timedelta(hours=8),
+                  status=Patrol.Status.PLANNED, track=None)  # fmt: skip
+    client.force_login(manager_a)
+    assert f"{start.astimezone(UTC):%Y-%m-%d} 08:00" in client.get("/").content.decode()  # 01:00 UTC in Barnaul
