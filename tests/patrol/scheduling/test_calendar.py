@@ -187,3 +187,31 @@ def test_the_admin_shows_and_takes_times_in_the_reserves_time_zone(client, reser
     assert patrol.planned_end == datetime(2030, 3, 6, 8, 30, tzinfo=UTC)
     listing = client.get("/admin/patrol/patrol/").content.decode()
     assert "March 6, 2030, 7:30 a.m." in listing
+
+
+def test_another_reserves_auto_fills_and_drafts_cannot_be_reached(setup, manager_a, manager_b, client):
+    reserve, team, post, _ = setup
+    run, drafts = _run_with_drafts(reserve, team, post, manager_a)
+    client.force_login(manager_b)
+    assert client.get(f"/schedule/runs/{run.pk}/status/").status_code == 404
+    assert client.post(f"/schedule/runs/{run.pk}/approve/").status_code == 404
+    assert client.post(f"/schedule/drafts/{drafts[0].pk}/move/", {"day": "2030-03-20"}).status_code == 404
+    assert client.post(f"/schedule/drafts/{drafts[0].pk}/discard/").status_code == 404
+    assert (Patrol.objects.count(), ScheduleDraft.objects.count()) == (0, 3)
+    drafts[0].refresh_from_db()
+    assert drafts[0].planned_start == datetime(2030, 3, 3, 1, tzinfo=UTC)
+    client.force_login(manager_a)
+    assert client.get(f"/schedule/runs/{run.pk}/status/").json() == {"status": "done", "progress": {}, "error": ""}
+
+
+def test_the_patrols_api_takes_a_post_of_the_same_reserve_only(api, setup, manager_a, reserve_b):
+    reserve, team, post, _ = setup
+    api.force_authenticate(manager_a)
+    body = {"reserve": reserve.slug, "team": team.pk, "planned_start": "2030-03-05T08:00:00+07:00",
+            "planned_end": "2030-03-05T16:00:00+07:00", "status": "planned"}  # fmt: skip
+    other = PostFactory(reserve=reserve_b)
+    refused = api.post("/api/v1/patrols/", {**body, "post": other.pk}, format="json")
+    assert refused.status_code == 400 and "post" in refused.json()["error"]["fields"]
+    assert not Patrol.objects.exists()
+    created = api.post("/api/v1/patrols/", {**body, "post": post.pk}, format="json")
+    assert created.status_code == 201 and created.json()["properties"]["post"] == post.pk
