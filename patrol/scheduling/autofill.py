@@ -94,11 +94,10 @@ def choose_slots(
     max_patrol_days: int | None = None,
     max_consecutive_days: int = 5,
     max_post_gap_days: int = 7,
-    already_worked: dict[int, int] | None = None,
     post_last_day: dict[int, int] | None = None,
 ) -> list[Slot]:
-    """Who patrols when and from where. ``already_worked``: consecutive field days each team has
-    before day 0; ``post_last_day``: the day (<= -1) each post was last patrolled from."""
+    """Who patrols when and from where. A team's ``booked_days`` before day 0 (negative) count towards
+    its days in a row; ``post_last_day``: the day (<= -1) each post was last patrolled from."""
     if n_posts <= 0:
         raise SchedulingError("no posts to patrol from")
     if max_consecutive_days < 1:
@@ -110,7 +109,7 @@ def choose_slots(
     extra = total - int(per_day.sum())
     if extra > 0:
         per_day[rng.choice(n_days, size=extra, replace=False)] += 1
-    streak = {i: (already_worked or {}).get(i, 0) for i in range(len(teams))}
+    streak = {i: _run_from(frozenset(-d for d in t.booked_days if d < 0), 1) for i, t in enumerate(teams)}
     worked = dict.fromkeys(range(len(teams)), 0)
     last = {p: (post_last_day or {}).get(p, -1) for p in range(n_posts)}
     slots: list[Slot] = []
@@ -230,6 +229,7 @@ def autofill(
     noise: float = DEFAULT_NOISE,
     radius_m: float = DEFAULT_DETECTION_RADIUS_M,
     prior_coverage: np.ndarray | None = None,
+    post_last_day: dict[int, int] | None = None,
     planner_options: dict | None = None,
     areas: list[PostArea] | None = None,
     progress=None,
@@ -245,7 +245,7 @@ def autofill(
     rng = np.random.default_rng(seed)
     slots = choose_slots(
         teams=teams, n_posts=len(posts), n_days=n_days, rng=rng, max_patrol_days=max_patrol_days,
-        max_consecutive_days=max_consecutive_days, max_post_gap_days=max_post_gap_days,
+        max_consecutive_days=max_consecutive_days, max_post_gap_days=max_post_gap_days, post_last_day=post_last_day,
     )  # fmt: skip
     if areas is None:
         used = {s.post for s in slots}

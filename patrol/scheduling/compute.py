@@ -58,9 +58,11 @@ class SchedulePlan:
 
 def team_specs(*, reserve: Reserve, teams: list[Team], posts: list[Post], start: date, days: int) -> list[TeamSpec]:
     """Availability: every day of the period except the team's days off (TeamDayOff) and the days it already
-    has a patrol booked (not cancelled; local dates), which count as field days in a row."""
+    has a patrol booked (not cancelled; local dates), which count as field days in a row, as do the booked
+    days just before the period (negative day indices)."""
     tz = zoneinfo.ZoneInfo(reserve.timezone)
     end = start + timedelta(days=days)
+    before = start - timedelta(days=reserve.max_consecutive_field_days + 1)
     off: dict[int, set[date]] = {t.pk: set() for t in teams}
     booked: dict[int, set[date]] = {t.pk: set() for t in teams}
     for team_id, day in TeamDayOff.objects.filter(team__in=teams, date__gte=start, date__lt=end).values_list(
@@ -70,7 +72,7 @@ def team_specs(*, reserve: Reserve, teams: list[Team], posts: list[Post], start:
     patrols = Patrol.objects.filter(
         team__in=teams,
         planned_start__lt=datetime.combine(end, time.min, tzinfo=tz),
-        planned_end__gt=datetime.combine(start, time.min, tzinfo=tz),
+        planned_end__gt=datetime.combine(before, time.min, tzinfo=tz),
     ).exclude(status=Patrol.Status.CANCELLED)
     for team_id, first, last in patrols.values_list("team_id", "planned_start", "planned_end"):
         day = first.astimezone(tz).date()
@@ -82,10 +84,26 @@ def team_specs(*, reserve: Reserve, teams: list[Team], posts: list[Post], start:
         TeamSpec(
             home_post=index.get(team.home_post_id),
             available_days=frozenset(i for i in range(days) if start + timedelta(days=i) not in off[team.pk]),
-            booked_days=frozenset(i for i in range(days) if start + timedelta(days=i) in booked[team.pk]),
+            booked_days=frozenset((d - start).days for d in booked[team.pk] if before <= d < end),
         )
         for team in teams
     ]
+
+
+def posts_last_day(*, reserve: Reserve, posts: list[Post], start: date) -> dict[int, int]:
+    """For each post (index), the day (negative: before `start`) of the last patrol that started from it
+    within the reserve's longest allowed gap; posts without one are overdue from the first day."""
+    tz = zoneinfo.ZoneInfo(reserve.timezone)
+    since = start - timedelta(days=reserve.max_post_uncovered_days + 1)
+    index = {p.pk: i for i, p in enumerate(posts)}
+    out = dict.fromkeys(range(len(posts)), -(reserve.max_post_uncovered_days + 1))
+    for post_id, first in Patrol.objects.filter(
+        post__in=posts, planned_start__gte=datetime.combine(since, time.min, tzinfo=tz),
+        planned_start__lt=datetime.combine(start, time.min, tzinfo=tz),
+    ).exclude(status=Patrol.Status.CANCELLED).values_list("post_id", "planned_start"):  # fmt: skip
+        day = (first.astimezone(tz).date() - start).days
+        out[index[post_id]] = max(out[index[post_id]], day)
+    return out
 
 
 def schedule_plan(*, reserve: Reserve, start: date, days: int, hours: float = 8.0, seed: int,
@@ -116,7 +134,8 @@ def schedule_plan(*, reserve: Reserve, start: date, days: int, hours: float = 8.
         graph, risk, posts=cells, teams=team_specs(reserve=reserve, teams=teams, posts=posts, start=start, days=days),
         n_days=days, budget_h=hours, seed=seed, max_patrol_days=max_patrol_days,
         max_consecutive_days=reserve.max_consecutive_field_days, max_post_gap_days=reserve.max_post_uncovered_days,
-        prior_coverage=prior, progress=progress,
+        prior_coverage=prior, post_last_day=posts_last_day(reserve=reserve, posts=posts, start=start),
+        progress=progress,
     )  # fmt: skip
     return SchedulePlan(reserve=reserve, start=start, days=days, hours=hours, teams=teams, posts=posts, graph=graph,
                         dem=dem, risk=risk, risk_source=risk_source, result=result)  # fmt: skip

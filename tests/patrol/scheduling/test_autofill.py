@@ -173,3 +173,12 @@ def test_auto_filled_months_tie_no_valley_to_a_weekday(terrain):
             valleys.append(dominant_label(p.route.covered, risk, labels))
     assert len(set(valleys)) >= 3
     assert weekday_association(weekdays, valleys) < 0.15
+
+
+def test_days_in_the_field_just_before_the_period_count_towards_days_in_a_row():
+    rng = np.random.default_rng(2)
+    tired = TeamSpec(home_post=0, available_days=frozenset(range(6)), booked_days=frozenset({-3, -2, -1}))
+    fresh = TeamSpec(home_post=0, available_days=frozenset(range(6)), booked_days=frozenset({-3, -1}))
+    slots = choose_slots(teams=[tired, fresh], n_posts=1, n_days=6, rng=rng, max_consecutive_days=3)
+    assert sorted(s.day for s in slots if s.team == 0) == [1, 2, 3, 5]  # rests on day 0 and day 4
+    assert sorted(s.day for s in slots if s.team == 1) == [0, 1, 3, 4, 5]  # -1, 0, 1 then a rest

@@ -125,3 +125,27 @@ def test_a_queued_auto_fill_stores_drafts_until_a_manager_approves(small_reserve
     assert "Approve 8 drafts" in page
     client.post(f"/schedule/runs/{run.pk}/approve/")
     assert Patrol.objects.filter(status=Patrol.Status.PLANNED, planned_route__isnull=False).count() == 8
+
+
+def test_availability_and_the_posts_last_patrols_come_from_the_database(reserve_a, team_a):
+    from patrol.scheduling.compute import posts_last_day, team_specs
+
+    reserve_a.max_consecutive_field_days = 3
+    reserve_a.save()
+    base, cabin = PostFactory(reserve=reserve_a, name="Base"), PostFactory(reserve=reserve_a, name="Cabin")
+    team_a.home_post = cabin
+    team_a.save()
+    TeamDayOff.objects.create(team=team_a, date=date(2030, 5, 3))
+    for day in (29, 30):  # Apr 29 and 30, 08:00-16:00 in Barnaul; a cancelled one on Apr 28 does not count
+        PatrolFactory(reserve=reserve_a, team=team_a, post=base, planned_start=datetime(2030, 4, day, 1, tzinfo=UTC),
+                      planned_end=datetime(2030, 4, day, 9, tzinfo=UTC), status=Patrol.Status.COMPLETED)  # fmt: skip
+    PatrolFactory(reserve=reserve_a, team=team_a, post=cabin, planned_start=datetime(2030, 4, 28, 1, tzinfo=UTC),
+                  planned_end=datetime(2030, 4, 28, 9, tzinfo=UTC), status=Patrol.Status.CANCELLED)  # fmt: skip
+    # May 2, 23:00 to May 3, 02:00 local: a night patrol touches both days.
+    PatrolFactory(reserve=reserve_a, team=team_a, planned_start=datetime(2030, 5, 2, 16, tzinfo=UTC),
+                  planned_end=datetime(2030, 5, 2, 19, tzinfo=UTC), status=Patrol.Status.PLANNED, track=None)  # fmt: skip
+    (spec,) = team_specs(reserve=reserve_a, teams=[team_a], posts=[base, cabin], start=date(2030, 5, 1), days=5)
+    assert spec.home_post == 1
+    assert spec.available_days == frozenset({0, 1, 3, 4})
+    assert spec.booked_days == frozenset({-2, -1, 1, 2})
+    assert posts_last_day(reserve=reserve_a, posts=[base, cabin], start=date(2030, 5, 1)) == {0: -1, 1: -8}
