@@ -142,8 +142,8 @@ def test_availability_and_the_posts_last_patrols_come_from_the_database(reserve_
     PatrolFactory(reserve=reserve_a, team=team_a, post=cabin, planned_start=datetime(2030, 4, 28, 1, tzinfo=UTC),
                   planned_end=datetime(2030, 4, 28, 9, tzinfo=UTC), status=Patrol.Status.CANCELLED)  # fmt: skip
     # May 2, 23:00 to May 3, 02:00 local: a night patrol touches both days.
-    PatrolFactory(reserve=reserve_a, team=team_a, planned_start=datetime(2030, 5, 2, 16, tzinfo=UTC),
-                  planned_end=datetime(2030, 5, 2, 19, tzinfo=UTC), status=Patrol.Status.PLANNED, track=None)  # fmt: skip
+    PatrolFactory(reserve=reserve_a, team=team_a, planned_start=datetime(2030, 5, 2, 16, tzinfo=UTC), track=None,
+                  planned_end=datetime(2030, 5, 2, 19, tzinfo=UTC), status=Patrol.Status.PLANNED)  # fmt: skip
     (spec,) = team_specs(reserve=reserve_a, teams=[team_a], posts=[base, cabin], start=date(2030, 5, 1), days=5)
     assert spec.home_post == 1
     assert spec.available_days == frozenset({0, 1, 3, 4})
