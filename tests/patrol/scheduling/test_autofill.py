@@ -182,3 +182,17 @@ def test_days_in_the_field_just_before_the_period_count_towards_days_in_a_row():
     slots = choose_slots(teams=[tired, fresh], n_posts=1, n_days=6, rng=rng, max_consecutive_days=3)
     assert sorted(s.day for s in slots if s.team == 0) == [1, 2, 3, 5]  # rests on day 0 and day 4
     assert sorted(s.day for s in slots if s.team == 1) == [0, 1, 3, 4, 5]  # -1, 0, 1 then a rest
+
+
+def test_a_search_cache_shared_between_plans_changes_no_route(terrain):
+    from patrol.routing.planner import plan_route
+
+    _, graph = terrain
+    risk = hotspot_risk()
+    cache = {}
+    for budget, start in ((1.0, (30, 35)), (0.5, (30, 35)), (1.5, (30, 35)), (1.0, (10, 10))):
+        cached = plan_route(graph, risk, start=start, budget_h=budget, search_cache=cache)
+        plain = plan_route(graph, risk, start=start, budget_h=budget)
+        assert cached.cells.tolist() == plain.cells.tolist()
+    assert sorted(cache) == [(10 * 70 + 10, False), (10 * 70 + 10, True), (30 * 70 + 35, False), (30 * 70 + 35, True)]
+    assert cache[(30 * 70 + 35, False)][0] == pytest.approx(1.5 * (1 - 1e-9))  # the widest search is kept
