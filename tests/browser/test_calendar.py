@@ -84,3 +84,55 @@ def test_a_manager_plans_moves_and_cancels_patrols_and_sees_a_conflict(browser, 
     page.wait_for_selector(f"td.day-cell[data-day='2030-03-10'] .chip[data-key='patrol:{patrol.pk}']")
     patrol.refresh_from_db()
     assert patrol.planned_start == datetime(2030, 3, 10, 1, 0, tzinfo=UTC)
+
+
+def test_a_manager_auto_fills_days_and_approves_the_drafts(browser, live_server, tmp_path, settings):
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+    from patrol.scheduling.models import ScheduleRun
+    from patrol.terrain.services import terrain_import
+    from tests.patrol.terrain.helpers import UTM_11N, rolling_terrain, write_grid
+    from tests.threats.factories import SnareFindFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = tmp_path / "dem.tif"
+    write_grid(path, rolling_terrain())
+    corners = Polygon.from_bbox((400_000, 3_798_200, 402_100, 3_800_000))
+    corners.srid = UTM_11N
+    corners.transform(4326)
+    reserve = ReserveFactory(slug="small-cal", projected_epsg=UTM_11N, boundary=MultiPolygon(corners, srid=4326))
+    terrain_import(reserve=reserve, path=path, resolution_m=30)
+
+    def utm(x, y):
+        p = Point(x, y, srid=UTM_11N)
+        p.transform(4326)
+        return p
+
+    post = PostFactory(reserve=reserve, name="Base", location=utm(400_615, 3_799_085))
+    teams = [TeamFactory(reserve=reserve, name=f"Team {n}", home_post=post) for n in (1, 2)]
+    SnareFindFactory(reserve=reserve, location=utm(401_500, 3_799_600), count=3)
+    member(reserve, Role.MANAGER, username="aigul")
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US").new_page()
+    page.goto(f"{live_server.url}/login/?next=/schedule/calendar/%3Fmonth%3D2030-06")
+    page.fill("#id_username", "aigul")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_selector("#calendar")
+    page.fill("#autofill_start", "2030-06-10")
+    page.fill("#autofill_days", "3")
+    page.fill("#autofill_hours", "1")
+    page.fill("#autofill_max_patrol_days", "4")
+    page.click("#autofill button[type=submit]")
+    page.wait_for_selector("#approve-drafts")  # the worker runs eagerly here; a real one is polled
+    run = ScheduleRun.objects.get()
+    assert run.status == "done" and run.summary["patrols"] == 4
+    assert page.locator("#calendar .chip.draft").count() == 4
+    assert page.inner_text("#approve-drafts") == "Approve 4 drafts"
+    drafted = {(t.pk, d) for t in teams for d in ("2030-06-10", "2030-06-11", "2030-06-12")
+               if cell(page, t, d).locator(".chip.draft").count()}  # fmt: skip
+    assert len(drafted) == 4  # no team twice a day
+    page.click("#approve-drafts")
+    page.wait_for_selector("#calendar")
+    assert page.locator("#calendar .chip.draft").count() == 0
+    assert page.locator("#calendar .chip.patrol.status-planned").count() == 4
+    assert Patrol.objects.filter(status="planned", post=post, planned_route__isnull=False).count() == 4
