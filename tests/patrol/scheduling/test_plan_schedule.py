@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from patrol.patrols.models import Patrol
@@ -149,3 +150,20 @@ def test_availability_and_the_posts_last_patrols_come_from_the_database(reserve_
     assert spec.available_days == frozenset({0, 1, 3, 4})
     assert spec.booked_days == frozenset({-2, -1, 1, 2})
     assert posts_last_day(reserve=reserve_a, posts=[base, cabin], start=date(2030, 5, 1)) == {0: -1, 1: -8}
+
+
+def test_a_new_auto_fill_supersedes_the_drafts_of_earlier_unapproved_ones(small_reserve):
+    from django.contrib.gis.geos import LineString
+
+    reserve, teams = small_reserve
+    manager = member(reserve, Role.MANAGER)
+    old = ScheduleRun.objects.create(reserve=reserve, start=date(2030, 5, 1), days=3, seed=1, status="done")
+    ScheduleDraft.objects.create(run=old, reserve=reserve, team=teams[0], post=reserve.posts.first(), duration_h=1,
+                                 covered_risk=1, route=LineString((0, 0), (0, 0.001), srid=4326),
+                                 planned_start=datetime(2030, 5, 1, 1, tzinfo=UTC),
+                                 planned_end=datetime(2030, 5, 1, 2, tzinfo=UTC))  # fmt: skip
+    new = schedule_run_request(actor=manager, reserve=reserve, start=date(2030, 5, 1), days=3, hours=1)
+    assert not ScheduleDraft.objects.filter(run=old).exists()
+    assert new.status == ScheduleRun.Status.QUEUED and 0 <= new.seed < 2**31
+    with pytest.raises(ValidationError):
+        schedule_run_request(actor=manager, reserve=reserve, start=date(2030, 5, 1), days=90, hours=1)
