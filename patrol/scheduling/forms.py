@@ -1,4 +1,5 @@
-"""Forms of the calendar page: every date and time is the reserve's local one."""
+"""Forms of the calendar page: every date and time is the reserve's local one. Inputs of type date and
+time take ISO values whatever the page's language, hence the explicit formats."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -18,19 +19,19 @@ class _ReserveForm(forms.Form):
 class PatrolCreateForm(_ReserveForm):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("Team"))
     post = forms.ModelChoiceField(queryset=Post.objects.none(), label=_("Post"), required=False)
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("Start (reserve time)"), widget=forms.TimeInput(attrs={"type": "time"}),
-                            initial="08:00")  # fmt: skip
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    start = forms.TimeField(label=_("Start (reserve time)"), initial="08:00",
+                            widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}))  # fmt: skip
     hours = forms.FloatField(label=_("Hours"), min_value=0.5, max_value=16, initial=8)
 
 
 class MoveForm(_ReserveForm):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("Team"), required=False)
 
 
 class AutofillForm(forms.Form):
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("First day"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=62, initial=30)
     hours = forms.FloatField(label=_("Hours per patrol"), min_value=0.5, max_value=16, initial=8)
     max_patrol_days = forms.IntegerField(label=_("At most this many patrol-days"), min_value=1, required=False)

@@ -215,3 +215,11 @@ def test_the_patrols_api_takes_a_post_of_the_same_reserve_only(api, setup, manag
     assert not Patrol.objects.exists()
     created = api.post("/api/v1/patrols/", {**body, "post": post.pk}, format="json")
     assert created.status_code == 201 and created.json()["properties"]["post"] == post.pk
+
+
+def test_date_inputs_carry_iso_values_in_russian_too(setup):
+    _, _, _, client = setup
+    page = client.get("/schedule/calendar/?month=2030-03", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Календарь" in page
+    assert 'type="date" name="start" value="2030-03-01"' in page
+    assert 'type="time" name="start" value="08:00"' in page
