@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("field/", include("threats.fieldsync.urls")),
     path("patrols/", include("patrol.patrols.urls")),
+    path("schedule/", include("patrol.scheduling.urls")),
     path("", include("threats.risk.urls")),
     path("", include("threats.reports.urls")),
     path("", include("threats.records.urls")),

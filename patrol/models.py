@@ -14,6 +14,7 @@ from patrol.reserves.models import (
     validate_timezone,
 )
 from patrol.routing.models import RoutePlan
+from patrol.scheduling.models import ScheduleDraft, ScheduleRun, TeamCalendarFeed, TeamDayOff
 from patrol.terrain.models import TerrainGrid, TerrainImport, ValleyReach
 
 __all__ = [
@@ -25,7 +26,11 @@ __all__ = [
     "Reserve",
     "Role",
     "RoutePlan",
+    "ScheduleDraft",
+    "ScheduleRun",
     "Team",
+    "TeamCalendarFeed",
+    "TeamDayOff",
     "TerrainGrid",
     "TerrainImport",
     "TrackPoint",

@@ -23,6 +23,8 @@ PURE = {
     "patrol.routing.planner",
     "patrol.routing.baseline",
     "patrol.patrols.footprint",
+    "patrol.scheduling.autofill",
+    "patrol.scheduling.conflicts",
     "threats.risk.data",
     "threats.risk.features",
     "threats.risk.effort",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from patrol.reserves.geo import WGS84, point_in_wgs84_range
-from patrol.reserves.models import Reserve, Team
+from patrol.reserves.models import Post, Reserve, Team
 
 
 class Patrol(models.Model):
@@ -27,6 +27,15 @@ class Patrol(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="patrols")
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_patrols"
+    )
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patrols",
+        verbose_name=_("post"),
+        help_text=_("The post the patrol starts from (the calendar checks each post's cover)."),
     )
     planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
     planned_end = models.DateTimeField(_("planned end"), null=True, blank=True)

@@ -16,7 +16,7 @@ from patrol.reserves.selectors import User
 from patrol.reserves.services import _save
 
 PATROL_FIELDS = {
-    "team", "leader", "planned_start", "planned_end", "actual_start", "actual_end", "status", "transport",
+    "team", "leader", "post", "planned_start", "planned_end", "actual_start", "actual_end", "status", "transport",
     "objective", "planned_route", "planned_waypoints", "track",
 }  # fmt: skip
 
@@ -25,6 +25,9 @@ def _check_patrol_refs(reserve: Reserve, data: dict[str, Any]) -> None:
     team = data.get("team")
     if team is not None and team.reserve_id != reserve.pk:
         raise ValidationError({"team": _("This team belongs to another reserve.")})
+    post = data.get("post")
+    if post is not None and post.reserve_id != reserve.pk:
+        raise ValidationError({"post": _("This post belongs to another reserve.")})
     leader = data.get("leader")
     if leader is not None and not Membership.objects.filter(user=leader, reserve=reserve).exists():
         raise ValidationError({"leader": _("The leader must be a member of the reserve.")})

@@ -13,10 +13,12 @@ reach another reserve's data, not only the list:
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -72,6 +74,60 @@ class ReserveScopedAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._may_use(request) and super().has_delete_permission(request, obj)
+
+    # --- the reserve's time zone -----------------------------------------------------------------------
+    # Times typed into and shown by the admin are the reserve's local times (its `timezone`), as in the
+    # web shell: the object's reserve on a change page, the chosen reserve on an add page, and the
+    # user's current (or only) reserve on lists.
+
+    def _timezone_path(self) -> str:
+        return "timezone" if self.reserve_path == "id" else self.reserve_path.removesuffix("_id") + "__timezone"
+
+    def reserve_timezone(self, request, object_id=None) -> str | None:
+        if object_id is not None:
+            return (
+                self.get_queryset(request)
+                .filter(pk=unquote(object_id))
+                .values_list(self._timezone_path(), flat=True)
+                .first()
+            )
+        reserves = self.scoped_choices(request, Reserve, Reserve.objects.all())
+        chosen = request.POST.get("reserve") or request.GET.get("reserve")
+        if chosen and str(chosen).isdigit():
+            found = reserves.filter(pk=chosen).values_list("timezone", flat=True).first()
+            if found:
+                return found
+        slug = request.session.get("reserve_slug") if hasattr(request, "session") else None
+        if slug:
+            found = reserves.filter(slug=slug).values_list("timezone", flat=True).first()
+            if found:
+                return found
+        zones = list(reserves.values_list("timezone", flat=True)[:2])
+        return zones[0] if len(zones) == 1 else None
+
+    def _in_reserve_timezone(self, request, object_id, view):
+        zone = self.reserve_timezone(request, object_id)
+        if not zone:
+            return view()
+        with timezone.override(zone):
+            response = view()
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()  # widgets format times while rendering: inside the zone
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._in_reserve_timezone(
+            request,
+            object_id,
+            lambda: super(ReserveScopedAdmin, self).changeform_view(
+                request, object_id, form_url, extra_context
+            ),  # fmt: skip
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        return self._in_reserve_timezone(
+            request, None, lambda: super(ReserveScopedAdmin, self).changelist_view(request, extra_context)
+        )
 
     # --- choices in forms ---------------------------------------------------------------------------
 

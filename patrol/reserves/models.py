@@ -44,6 +44,16 @@ class Reserve(models.Model):
         help_text=_("Locations of sensitive species are snapped to this grid for users without clearance."),
     )
     dem = models.FileField(_("elevation model (GeoTIFF)"), upload_to="dem/", blank=True)
+    max_consecutive_field_days = models.PositiveSmallIntegerField(
+        _("most consecutive field days"),
+        default=5,
+        help_text=_("A team that has patrolled this many days in a row must rest the next day."),
+    )
+    max_post_uncovered_days = models.PositiveSmallIntegerField(
+        _("longest gap in a post's cover (days)"),
+        default=7,
+        help_text=_("The calendar flags a post from which no patrol starts for longer than this."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

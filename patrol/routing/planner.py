@@ -220,9 +220,11 @@ class _Planner:
     """State of one planning run; see the module docstring for the method."""
 
     def __init__(
-        self, graph, risk, coverage, start, end, budget_h, max_candidates, reroute_passes, search_cap_h, gain_powers
-    ):
+        self, graph, risk, coverage, start, end, budget_h, max_candidates, reroute_passes, search_cap_h, gain_powers,
+        search_cache=None,
+    ):  # fmt: skip
         self.graph = graph
+        self.search_cache = search_cache
         self.coverage = coverage
         self.n = graph.n_cells
         self.risk_flat = np.nan_to_num(np.asarray(risk, dtype=np.float64), nan=0.0).ravel().clip(min=0.0)
@@ -248,20 +250,33 @@ class _Planner:
     # searches -------------------------------------------------------------------------
     def _search(self, source: int, *, backward: bool, limit: float):
         """Dijkstra over the whole graph (full-grid indices): only the two searches that find the region."""
+        # The searches from the start and end do not depend on the risk: a caller planning many routes
+        # from the same posts on one graph passes a cache (a wider search serves a narrower one).
+        cache = self.search_cache if source in (self.start, self.end) else None
+        hit = cache.get((source, backward)) if cache is not None else None
+        if hit is not None and hit[0] >= limit:
+            return hit[1], hit[2]
         matrix = self.graph.backward if backward else self.graph.forward
         dist, pred = dijkstra(matrix, indices=source, limit=limit, return_predecessors=True)
+        if cache is not None:
+            cache[(source, backward)] = (limit, dist, pred)
         return dist, pred
 
     def _restrict_to(self, region: np.ndarray) -> None:
         """Later searches run on the subgraph of `region`: the cells with d(start, x) + d(x, end) within
         the budget. Every cell of every route that fits the budget lies in it, so the routes are the same;
         and scipy's Dijkstra pays O(cells) per call however short the search, so a smaller graph is what
-        makes the many short searches of insertion cheap."""
-        self.region = region  # full-grid index of each subgraph node
-        self.sub_of = np.full(self.n, -1, dtype=np.int64)
-        self.sub_of[region] = np.arange(len(region))
-        self.sub_forward = self.graph.forward[region][:, region]
-        self.sub_backward = self.graph.backward[region][:, region]
+        makes the many short searches of insertion cheap. Like the searches from the posts, the subgraph
+        does not depend on the risk, so the search cache keeps it too."""
+        key = ("region", self.start, self.end, self.budget)
+        cached = self.search_cache.get(key) if self.search_cache is not None else None
+        if cached is None:
+            sub_of = np.full(self.n, -1, dtype=np.int64)
+            sub_of[region] = np.arange(len(region))
+            cached = (region, sub_of, self.graph.forward[region][:, region], self.graph.backward[region][:, region])
+            if self.search_cache is not None:
+                self.search_cache[key] = cached
+        self.region, self.sub_of, self.sub_forward, self.sub_backward = cached  # region: full-grid index per node
 
     def _sub_search(self, source: int, *, backward: bool, limit: float, matrix=None):
         """Dijkstra from a full-grid cell over the region's subgraph; distances and predecessors are
@@ -489,12 +504,14 @@ def plan_route(
     search_cap_h: float | None = None,
     gain_powers: tuple[float, ...] = DEFAULT_GAIN_POWERS,
     coverage: CoverageModel | None = None,
+    search_cache: dict | None = None,
 ) -> RouteResult:
     """Plan a route from ``start`` to ``end`` (default: back to start) covering the most risk.
 
     ``risk`` is on the graph's grid (NaN and negatives count as 0). ``recent_coverage`` in
     [0, 1] per cell (1 = patrolled yesterday) discounts risk there by that fraction so routes
     favour cells nobody looked at recently; ``covered_risk`` is reported on the discounted risk.
+    ``search_cache``: a dict kept by the caller across plans on the same graph (searches from posts).
     """
     if budget_h <= 0:
         raise RoutePlanningError("time budget must be positive")
@@ -508,7 +525,8 @@ def plan_route(
     e = s if end is None else _validate_cell(graph, end, "end")
     if coverage is None:
         coverage = CoverageModel.build(graph.shape, graph.dx_rows, graph.dy_m, radius_m)
-    planner = _Planner(graph, risk, coverage, s, e, budget_h, max_candidates, reroute_passes, search_cap_h, gain_powers)
+    planner = _Planner(graph, risk, coverage, s, e, budget_h, max_candidates, reroute_passes, search_cap_h, gain_powers,
+                       search_cache)  # fmt: skip
     path, chosen, gains = planner.run()
     cols = graph.shape[1]
     order = {cell: k for k, cell in enumerate(path.tolist())}

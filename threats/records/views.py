@@ -7,6 +7,7 @@ the layer that may import both.
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from patrol.patrols.selectors import upcoming_patrols
 from patrol.reserves.context_processors import current_reserve
@@ -28,4 +29,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_label": Role(role).label if role else "",
             "dashboard": month_at_a_glance(user=request.user, reserve=reserve),
         }
-    return render(request, "patrol/home.html", context)
+    # Times on the page are the reserve's local times (override, not activate: the thread serves other requests).
+    with timezone.override(reserve.timezone if reserve is not None else None):
+        return render(request, "patrol/home.html", context)

@@ -9,12 +9,13 @@ from patrol.reserves.api.base import (
     UserScopedPrimaryKeyField,
     validate_wgs84,
 )
-from patrol.reserves.selectors import teams_for_user
+from patrol.reserves.selectors import posts_for_user, teams_for_user
 
 
 class PatrolSerializer(FeatureSerializer):
     reserve = ReserveField()
     team = UserScopedPrimaryKeyField(selector=teams_for_user)
+    post = UserScopedPrimaryKeyField(selector=posts_for_user, required=False, allow_null=True)
     leader = UsernameField(
         slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True
     )
@@ -23,7 +24,7 @@ class PatrolSerializer(FeatureSerializer):
         model = Patrol
         geo_field = "track"
         fields = [
-            "id", "reserve", "team", "leader", "planned_start", "planned_end", "actual_start", "actual_end",
+            "id", "reserve", "team", "leader", "post", "planned_start", "planned_end", "actual_start", "actual_end",
             "status", "transport", "objective", "planned_route", "planned_waypoints", "version", "created_at",
             "updated_at",
         ]  # fmt: skip
