@@ -42,9 +42,6 @@ class RoutePlanningError(ValueError):
     """The request cannot be planned (bad start/end, end unreachable within the budget, ...)."""
 
 
-# --- coverage -----------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class CoverageModel:
     """Which cells a visited cell covers: all cells whose centre is within ``radius_m``.
@@ -189,9 +186,6 @@ def horizontal_distance_steps(graph: TerrainGraph, path: np.ndarray) -> np.ndarr
     return out
 
 
-# --- planner --------------------------------------------------------------------------------
-
-
 def _trace(pred: np.ndarray, source: int, target: int) -> np.ndarray:
     """Path source -> target from a forward Dijkstra's predecessor array rooted at source."""
     out = [target]
@@ -249,10 +243,9 @@ class _Planner:
 
     # searches -------------------------------------------------------------------------
     def _search(self, source: int, *, backward: bool, limit: float):
-        """Dijkstra over the whole graph (full-grid indices): only the two searches that find the region."""
-        # The searches from the start and end do not depend on the risk: a caller planning many routes
-        # from the same posts on one graph passes a cache (a wider search serves a narrower one).
-        cache = self.search_cache if source in (self.start, self.end) else None
+        """The whole graph's Dijkstra from the start or to the end, which find the region: independent of the
+        risk, so cached across plans from the same posts when a cache is given (a wider one serves)."""
+        cache = self.search_cache
         hit = cache.get((source, backward)) if cache is not None else None
         if hit is not None and hit[0] >= limit:
             return hit[1], hit[2]
@@ -263,11 +256,9 @@ class _Planner:
         return dist, pred
 
     def _restrict_to(self, region: np.ndarray) -> None:
-        """Later searches run on the subgraph of `region`: the cells with d(start, x) + d(x, end) within
-        the budget. Every cell of every route that fits the budget lies in it, so the routes are the same;
-        and scipy's Dijkstra pays O(cells) per call however short the search, so a smaller graph is what
-        makes the many short searches of insertion cheap. Like the searches from the posts, the subgraph
-        does not depend on the risk, so the search cache keeps it too."""
+        """Later searches run on the subgraph of the cells with d(start, x) + d(x, end) within the budget:
+        every route that fits the budget lies in it, so routes are the same, and scipy's Dijkstra pays
+        O(cells) per call however short the search. Independent of the risk, so cached like the searches."""
         key = ("region", self.start, self.end, self.budget)
         cached = self.search_cache.get(key) if self.search_cache is not None else None
         if cached is None:
@@ -279,17 +270,14 @@ class _Planner:
         self.region, self.sub_of, self.sub_forward, self.sub_backward = cached  # region: full-grid index per node
 
     def _sub_search(self, source: int, *, backward: bool, limit: float, matrix=None):
-        """Dijkstra from a full-grid cell over the region's subgraph; distances and predecessors are
-        in subgraph indices (read them through `self.sub_of`, turn paths back with `self.region`)."""
-        if matrix is None:
-            matrix = self.sub_backward if backward else self.sub_forward
+        """Dijkstra from a full-grid cell over the region's subgraph (results in subgraph indices)."""
+        matrix = matrix if matrix is not None else self.sub_backward if backward else self.sub_forward
         return dijkstra(matrix, indices=int(self.sub_of[source]), limit=limit, return_predecessors=True)
 
     def _sub_path(self, pred: np.ndarray, source: int, target: int, *, backward: bool = False) -> np.ndarray:
         """A path between full-grid cells from a subgraph search, in full-grid indices."""
         s, t = int(self.sub_of[source]), int(self.sub_of[target])
-        path = _trace_backward(pred, s, t) if backward else _trace(pred, s, t)
-        return self.region[path]
+        return self.region[_trace_backward(pred, s, t) if backward else _trace(pred, s, t)]
 
     def run(self) -> tuple[np.ndarray, list[int], list[float]]:
         d_start, pred_start = self._search(self.start, backward=False, limit=self.budget)
