@@ -158,6 +158,11 @@ class EvidenceItemAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedA
     def short_sha256(self, obj):
         return obj.sha256[:12]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The database refuses any change to these (migration 0010); a map widget would round the point.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "kind", "location"] if obj is not None else fields
+
     def has_add_permission(self, request):
         return False
 

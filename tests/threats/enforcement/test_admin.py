@@ -1,5 +1,6 @@
 """The admin for enforcement outcomes: reserve managers and admins only, the custody log append-only."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -134,3 +135,25 @@ def test_suspects_can_be_deleted_by_a_manager(client, reserve_a):
     client.force_login(user)
     assert client.post(f"/admin/threats/suspect/{suspect.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Suspect.objects.filter(pk=suspect.pk).exists()
+
+
+@pytest.mark.parametrize("clearance", [True, False])
+def test_a_manager_corrects_an_items_description_in_the_admin(client, reserve_a, clearance):
+    user = staff(reserve_a, Role.MANAGER, clearance=clearance)
+    item = objects_of(reserve_a, user)["evidenceitem"]
+    client.force_login(user)
+    url = f"/admin/threats/evidenceitem/{item.pk}/change/"
+    page = client.get(url).content.decode()
+    form = {name: value for name, value in re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', page)}
+    textareas = dict(re.findall(r'<textarea name="([^"]+)"[^>]*>([^<]*)</textarea>', page))
+    form.update(textareas)
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.findall(r'<option value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            form[name] = chosen[0]
+    form.update({"description": "12 wire snares, one with a loop", "kind": item.kind, "quantity": "12"})
+    form.pop("_addanother", None), form.pop("_continue", None), form.pop("_saveasnew", None)
+    response = client.post(url, form)
+    assert response.status_code == 302, re.findall(r"errorlist.{0,300}", response.content.decode())
+    item.refresh_from_db()
+    assert (item.description, item.quantity) == ("12 wire snares, one with a loop", 12)
