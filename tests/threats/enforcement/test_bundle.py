@@ -111,6 +111,7 @@ def test_the_pdf_renders_in_the_language_asked(case_with_evidence, manager_a, la
     assert pdf.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(page.extract_text() for page in reader.pages)
+    assert hashlib.sha256(archive.read("manifest.json")).hexdigest() in text.replace("\n", "")
     for word in words:
         assert word in text, (word, text)
     fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
