@@ -7,6 +7,8 @@ anyway). Users without sensitive clearance do not get the exact locations of act
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
@@ -76,7 +78,15 @@ class CaseAdmin(RecordLinksMixin, ReserveScopedHistoryAdmin):
     date_hierarchy = "opened_on"
     raw_id_fields = ["incidents"]
     inlines = [CaseEventInline]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["evidence_bundle", "created_by", "created_at", "updated_at"]
+
+    @admin.display(description=_("Evidence bundle"))
+    def evidence_bundle(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("case-bundle", kwargs={"pk": obj.pk})
+        return format_html('<a href="{}?lang=en">{}</a> · <a href="{}?lang=ru">{}</a>', url, _("English"), url,
+                           _("Russian"))  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -150,13 +160,20 @@ class EvidenceItemAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedA
     search_fields = ["description", "sha256", "original_name"]
     date_hierarchy = "collected_at"
     raw_id_fields = ["action", "case", "incident"]
-    readonly_fields = ["collected_by", "collected_at", "sha256", "size_bytes", "content_type", "original_name",
-                       "path", "created_by", "created_at"]  # fmt: skip
+    readonly_fields = ["original_link", "collected_by", "collected_at", "sha256", "size_bytes", "content_type",
+                       "original_name", "path", "created_by", "created_at"]  # fmt: skip
     inlines = [CustodyEventInline]
 
     @admin.display(description=_("SHA-256 of the original"))
     def short_sha256(self, obj):
         return obj.sha256[:12]
+
+    @admin.display(description=_("Original"))
+    def original_link(self, obj):
+        if obj is None or not obj.path:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("evidence-item-original", kwargs={"pk": obj.pk}),
+                           obj.original_name or _("Download"))  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         # The database refuses any change to these (migration 0010); a map widget would round the point.

@@ -157,3 +157,15 @@ def test_a_manager_corrects_an_items_description_in_the_admin(client, reserve_a,
     assert response.status_code == 302, re.findall(r"errorlist.{0,300}", response.content.decode())
     item.refresh_from_db()
     assert (item.description, item.quantity) == ("12 wire snares, one with a loop", 12)
+
+
+def test_the_case_page_links_the_bundle_and_the_item_page_its_original(client, reserve_a):
+    user = staff(reserve_a, Role.MANAGER, clearance=True)
+    objects = objects_of(reserve_a, user)
+    client.force_login(user)
+    case_page = client.get(f"/admin/threats/case/{objects['case'].pk}/change/").content.decode()
+    assert f'href="/api/v1/cases/{objects["case"].pk}/bundle/?lang=ru"' in case_page
+    item = objects["evidenceitem"]
+    item_page = client.get(f"/admin/threats/evidenceitem/{item.pk}/change/").content.decode()
+    assert f'href="/api/v1/evidence/{item.pk}/original/"' in item_page
+    assert client.get(f"/api/v1/evidence/{item.pk}/original/").status_code == 200  # the admin's session works
