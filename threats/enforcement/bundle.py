@@ -175,7 +175,7 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
                  "kind_display": c.get_kind_display(),
                  "from": _person(c.from_user, c.from_name), "to": _person(c.to_user, c.to_name),
                  "place_name": c.place_name, "notes": c.notes, "recorded_by": _person(c.recorded_by, ""),
-                 "recorded_at": _time(c.recorded_at, zone)}
+                 "recorded_at": _time(c.recorded_at, zone), "chain_sha256": c.chain_sha256}
                 for c in item.custody_events.all()
             ],
         })  # fmt: skip
