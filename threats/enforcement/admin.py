@@ -194,7 +194,7 @@ class CustodyEventAdmin(HideExactLocationMixin, ReserveScopedAdmin):
     reserve_path = "item__reserve_id"
     list_display = ["item", "occurred_at", "kind", "from_user", "from_name", "to_user", "to_name", "recorded_by"]
     list_filter = ["kind"]
-    readonly_fields = ["recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at", "chain_sha256"]
     raw_id_fields = ["item"]
     actions = None
 

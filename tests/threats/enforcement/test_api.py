@@ -238,6 +238,7 @@ def test_the_custody_log_is_append_only_through_the_api(api, reserve_a, manager_
                         "to_name": "Investigator Kim, district police"}, format="json")  # fmt: skip
     assert response.status_code == 201, response.content
     assert list(item.custody_events.values_list("kind", flat=True)) == ["handed_over", "transferred"]
+    assert response.json()["chain_sha256"] == item.custody_events.get(kind="transferred").chain_sha256 != ""
 
 
 def test_custody_of_another_reserves_item_is_out_of_reach(api, reserve_b, manager_a):
