@@ -7,6 +7,7 @@ anyway). Users without sensitive clearance do not get the exact locations of act
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +119,18 @@ class CaseEventAdmin(ReserveScopedAdmin):
 
 @admin.register(EnforcementAction)
 class EnforcementActionAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedHistoryAdmin):
+    """Past versions show the exact point too: closed to users without clearance, like the form's field."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._cleared(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self._cleared(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     list_display = ["taken_at", "kind", "reserve", "team", "place_name", "case"]
     list_filter = ["reserve", "kind", "team"]
     search_fields = ["place_name", "protocol_number", "description"]

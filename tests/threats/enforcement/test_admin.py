@@ -123,10 +123,14 @@ def test_evidence_cannot_be_added_or_deleted_and_its_hash_not_edited(client, res
 
 def test_exact_locations_only_with_clearance(client, reserve_a):
     action = EnforcementActionFactory(reserve=reserve_a)
+    version = action.history.first().history_id
     for clearance, shown in ((True, True), (False, False)):
         client.force_login(staff(reserve_a, Role.MANAGER, clearance=clearance))
-        page = client.get(f"/admin/threats/enforcementaction/{action.pk}/change/").content.decode()
+        url = f"/admin/threats/enforcementaction/{action.pk}/"
+        page = client.get(f"{url}change/").content.decode()
         assert ('name="location"' in page) is shown
+        assert client.get(f"{url}history/").status_code == (200 if shown else 403)
+        assert client.get(f"{url}history/{version}/").status_code == (200 if shown else 403)
 
 
 def test_suspects_can_be_deleted_by_a_manager(client, reserve_a):
