@@ -83,6 +83,8 @@ def enforcement_action_create(*, actor: User | None, reserve: Reserve, kind: str
         membership = require_record_create(user=actor, reserve=reserve, patrol=patrol)
         if (suspects or case is not None) and membership.role not in (Role.MANAGER, Role.ADMIN):
             raise PermissionDenied(_("Only managers and reserve administrators may link suspects and cases."))
+        if membership.role == Role.RANGER and team is not None and not team.members.filter(pk=actor.pk).exists():
+            raise PermissionDenied(_("Rangers may only add records to their own team's patrols."))
     _members_only(reserve, "officers", officers)
     _not_in_future("taken_at", taken_at)
     if team is None and patrol is not None:

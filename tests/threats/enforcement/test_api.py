@@ -202,6 +202,8 @@ def test_evidence_uploaded_with_its_original_and_read_back_byte_for_byte(api, re
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == content
         assert response["X-Content-SHA256"] == body["sha256"]
+        assert response["Content-Disposition"] == f'attachment; filename="evidence-{body["id"]}.jpg"'
+        assert response["Content-Type"] == "image/jpeg"
     api.force_authenticate(analyst_a)
     assert api.get(url).status_code == 403
     api.force_authenticate(manager_b)
@@ -236,6 +238,7 @@ def test_the_custody_log_is_append_only_through_the_api(api, reserve_a, manager_
                         "to_name": "Investigator Kim, district police"}, format="json")  # fmt: skip
     assert response.status_code == 201, response.content
     assert list(item.custody_events.values_list("kind", flat=True)) == ["handed_over", "transferred"]
+    assert response.json()["chain_sha256"] == item.custody_events.get(kind="transferred").chain_sha256 != ""
 
 
 def test_custody_of_another_reserves_item_is_out_of_reach(api, reserve_b, manager_a):
@@ -284,3 +287,27 @@ def test_another_reserves_evidence_is_invisible(api, reserve_b, manager_a):
     assert api.patch(f"/api/v1/evidence/{item.pk}/", {"description": "x"}, format="json").status_code == 404
     item.refresh_from_db()
     assert item.description == ""
+
+
+def test_an_uploaded_html_original_is_only_ever_a_download(api, reserve_a, manager_a):
+    """A file claiming to be HTML must not run in the app's origin when a manager opens it."""
+    api.force_authenticate(manager_a)
+    upload = SimpleUploadedFile("x.html", b"<script>alert(1)</script>", content_type="text/html")
+    response = api.post("/api/v1/evidence/", {"reserve": "reserve-a", "kind": "other", "file": upload,
+                        "collected_at": "2026-03-04T10:00:00Z"}, format="multipart")  # fmt: skip
+    assert response.status_code == 201, response.content
+    original = api.get(f"/api/v1/evidence/{response.json()['id']}/original/")
+    assert original["Content-Type"] == "application/octet-stream"
+    assert original["Content-Disposition"].startswith("attachment;")
+    assert original["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert original["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(original.streaming_content) == b"<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("who", ["manager_b", "analyst_a", "ranger_a"])
+def test_only_the_reserves_managers_add_case_events(api, case, who, request):
+    api.force_authenticate(request.getfixturevalue(who))
+    response = api.post(f"/api/v1/cases/{case.pk}/events/", {"kind": "note", "occurred_on": "2026-02-01"},
+                        format="json")  # fmt: skip
+    assert response.status_code == 404
+    assert case.events.count() == 0

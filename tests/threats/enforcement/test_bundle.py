@@ -71,8 +71,9 @@ def test_the_bundle_holds_the_originals_and_their_hashes_match_the_manifest(case
     sums = archive.read("SHA256SUMS").decode().splitlines()
     assert sums == [f"{photo.sha256}  originals/{photo.pk}-{photo.sha256}.jpg",
                     f"{scan.sha256}  originals/{scan.pk}-{scan.sha256}.pdf"]  # fmt: skip
-    custody = [(c["kind"], c["to"]) for c in manifest["items"][0]["custody"]]
-    assert custody == [("handed_over", "Следователь Ким")]
+    custody = [(c["kind"], c["to"], c["chain_sha256"]) for c in manifest["items"][0]["custody"]]
+    assert custody == [("handed_over", "Следователь Ким", photo.custody_events.get().chain_sha256)]
+    assert len(custody[0][2]) == 64
     custody_rows = list(csv.reader(io.StringIO(archive.read("custody.csv").decode())))
     assert [(r[0], r[3]) for r in custody_rows[1:]] == [(str(photo.pk), "handed_over")]
 
@@ -84,7 +85,8 @@ def test_the_bundle_names_no_suspect(case_with_evidence, manager_a):
         if name.startswith("originals/"):
             continue
         assert "Сидоров" not in archive.read(name).decode("utf-8", errors="replace"), name
-    assert "Сидоров" not in "".join(page.extract_text() for page in PdfReader(archive.open("summary.pdf")).pages)
+    pdf = PdfReader(io.BytesIO(archive.read("summary.pdf")))
+    assert "Сидоров" not in "".join(page.extract_text() for page in pdf.pages)
 
 
 def test_a_changed_original_is_flagged_and_left_out(case_with_evidence, manager_a, settings):
@@ -111,6 +113,7 @@ def test_the_pdf_renders_in_the_language_asked(case_with_evidence, manager_a, la
     assert pdf.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(page.extract_text() for page in reader.pages)
+    assert hashlib.sha256(archive.read("manifest.json")).hexdigest() in text.replace("\n", "")
     for word in words:
         assert word in text, (word, text)
     fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
@@ -139,3 +142,12 @@ def test_the_bundle_over_the_api(api, case_with_evidence, manager_a):
     response = api.get(f"/api/v1/cases/{case.pk}/bundle/?lang=de")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"lang": ["Choose one of: en, ru."]}
+
+
+def test_times_are_the_reserves_local_times(case_with_evidence, manager_a, reserve_a):
+    reserve_a.timezone = "Asia/Barnaul"
+    reserve_a.save()
+    case, photo, _scan, _snares = case_with_evidence
+    manifest = json.loads(_open(case_bundle_write(actor=manager_a, case=case)).read("manifest.json"))
+    assert manifest["items"][0]["collected_at"] == "2026-01-10 16:00 +07"  # 09:00 UTC
+    assert manifest["items"][0]["custody"][0]["occurred_at"] == "2026-01-11 15:00 +07"

@@ -44,6 +44,9 @@ def test_a_ranger_cannot_log_on_another_teams_patrol_or_name_suspects(reserve_a,
         services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="warning", taken_at=WHEN,
                                            patrol=other_patrol)  # fmt: skip
     with pytest.raises(PermissionDenied):
+        services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="warning", taken_at=WHEN,
+                                           team=other_patrol.team)  # fmt: skip
+    with pytest.raises(PermissionDenied):
         services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="arrest", taken_at=WHEN,
                                            suspects=[SuspectFactory(reserve=reserve_a)])  # fmt: skip
     assert EnforcementAction.objects.count() == 0
