@@ -107,7 +107,8 @@ def test_a_hand_over_is_appended_in_the_admin(client, reserve_a):
     })  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     added = CustodyEvent.objects.get(kind="stored")
-    assert (added.item, added.recorded_by, added.occurred_at) == (item, user, datetime(2026, 3, 5, 9, 0, tzinfo=UTC))
+    # typed in the reserve's time zone (Asia/Barnaul, UTC+7), as every time in the admin
+    assert (added.item, added.recorded_by, added.occurred_at) == (item, user, datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
 
 
 def test_evidence_cannot_be_added_or_deleted_and_its_hash_not_edited(client, reserve_a):
