@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("field/", include("threats.fieldsync.urls")),
     path("patrols/", include("patrol.patrols.urls")),
+    path("planning/", include("patrol.routing.urls")),
     path("", include("threats.risk.urls")),
     path("", include("threats.records.urls")),
     path("", include("patrol.reserves.urls")),
