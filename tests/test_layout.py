@@ -22,6 +22,8 @@ PURE = {
     "patrol.terrain.graph",
     "patrol.routing.planner",
     "patrol.routing.baseline",
+    "patrol.routing.constraints",
+    "patrol.terrain.naming",
     "threats.risk.data",
     "threats.risk.features",
     "threats.risk.effort",

@@ -22,8 +22,10 @@ from patrol.routing.services import patrol_create_from_plan, route_plan_request
 from patrol.terrain.models import ValleyReach
 from patrol.terrain.selectors import valley_reaches_for_user
 
-VALLEY_NAMES = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=5,
-                                     default=list)  # fmt: skip
+
+def valley_names_field(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=5,
+                                 default=list, help_text=help_text)  # fmt: skip
 
 
 @extend_schema_serializer(examples=[OpenApiExample(
@@ -43,8 +45,8 @@ class RoutePlanSerializer(serializers.ModelSerializer):
     start_time = serializers.TimeField(
         required=False, allow_null=True, help_text=_("Local time in the reserve's time zone (default 08:00).")
     )
-    must_pass = VALLEY_NAMES
-    avoid = VALLEY_NAMES
+    must_pass = valley_names_field(_("Valleys (by name, /api/v1/valley-reaches/) the route must pass, in order."))
+    avoid = valley_names_field(_("Valleys (by name) the route must not enter."))
     hours = serializers.FloatField(min_value=0.5, max_value=24, help_text=_("Walking hours (per day)."))
     days = serializers.IntegerField(min_value=1, max_value=14, default=1)
     radius_m = serializers.FloatField(min_value=10, max_value=1000, default=100)

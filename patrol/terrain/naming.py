@@ -2,7 +2,7 @@
 
 A reserve's data may name its valleys: lines drawn along valley floors, or points (a label placed
 in the valley). A reach takes the name of the named line that runs along most of it (at least
-`LINE_SHARE` of its vertices within `LINE_WITHIN_M`); a named point names the reach nearest to it
+`LINE_SHARE` of its length within `LINE_WITHIN_M`); a named point names the reach nearest to it
 (within `POINT_WITHIN_M`) when no line named that reach. Reaches nothing names keep their code.
 
 Pure module: coordinates in one projected CRS (metres) in, names out.
@@ -18,6 +18,15 @@ import shapely
 LINE_WITHIN_M = 300.0
 LINE_SHARE = 0.5
 POINT_WITHIN_M = 1000.0
+SAMPLE_M = 25.0  # a reach is judged at points this far apart along it (its share of length, not of vertices)
+
+
+def _along(xy: np.ndarray) -> np.ndarray:
+    if len(xy) < 2:
+        return shapely.points(xy)
+    line = shapely.LineString(xy)
+    n = max(int(np.ceil(line.length / SAMPLE_M)) + 1, 2)
+    return shapely.line_interpolate_point(line, np.linspace(0.0, line.length, n))
 
 
 def name_reaches(
@@ -39,7 +48,7 @@ def name_reaches(
         (points if kind in (0, 4) else lines).append((name, geometry))  # 0 Point, 4 MultiPoint
     out: dict[int, str] = {}
     for reach_id, xy in reaches:
-        vertices = shapely.points(xy)
+        vertices = _along(xy)
         best, best_share = None, 0.0
         for name, line in lines:
             share = float(np.mean(shapely.distance(vertices, line) <= line_within_m))
