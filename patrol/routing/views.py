@@ -59,7 +59,6 @@ def _strings() -> dict[str, str]:
         "ascent": _("ascent"), "m": _("m"), "risk": _("covered risk"), "valleys": _("Valleys"),
         "no_valley": _("no named valley"), "accept": _("Accept this route"), "accepting": _("Saving…"),
         "accepted": _("Planned patrol #%(id)s: %(team)s, %(start)s to %(end)s (reserve time)."),
-        "need_team": _("Choose a team before accepting a route."), "must": _("must pass"), "avoid": _("avoid"),
-        "ready_in": _("on screen after %(s)s s"), "hillshade": _("Hillshade"), "risk_layer": _("Expected snares"),
+        "hillshade": _("Hillshade"), "risk_layer": _("Expected snares"),
         "error": _("Something went wrong; please try again."),
     }  # fmt: skip

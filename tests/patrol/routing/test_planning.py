@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.gis.geos import LineString
 from django.core.exceptions import ValidationError
 from django.test import override_settings
@@ -208,3 +209,29 @@ def test_the_planning_page_is_for_managers(client, world):
     for user in (world["analyst"], world["ranger"]):
         client.force_login(user)
         assert client.get("/planning/").status_code == 403
+
+
+def test_a_plan_added_in_the_admin_is_queued_and_computed(client, world, django_capture_on_commit_callbacks):
+    admin = member(world["reserve"], Role.ADMIN, username="plan_admin_a")
+    admin.is_staff = True
+    admin.save()
+    admin.user_permissions.set(Permission.objects.filter(content_type__app_label="patrol"))
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        response = client.post("/admin/patrol/routeplan/add/", {
+            "reserve": world["reserve"].pk, "start_post": world["posts"][0].pk, "team": world["team"].pk,
+            "planned_date": "2026-12-11", "hours": 2, "days": 1, "radius_m": 100, "max_slope_deg": 40,
+            "transport": "foot", "alternatives": 1, "avoid_recent_days": 14, "must_pass": '["Argut"]', "avoid": "[]",
+        })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    plan = RoutePlan.objects.get(planned_date="2026-12-11")
+    assert len(sent) >= 1  # the computation was handed to the worker on commit
+    assert (plan.status, plan.requested_by, plan.must_pass, len(plan.routes)) == ("done", admin, ["Argut"], 1)
+    # a valley the reserve does not have is refused on the form, and nothing is saved
+    response = client.post("/admin/patrol/routeplan/add/", {
+        "reserve": world["reserve"].pk, "start_post": world["posts"][0].pk, "planned_date": "2026-12-12", "hours": 2,
+        "days": 1, "radius_m": 100, "max_slope_deg": 40, "transport": "foot", "alternatives": 1,
+        "avoid_recent_days": 14, "must_pass": '["Nowhere"]', "avoid": "[]",
+    })  # fmt: skip
+    assert response.status_code == 200 and "No valley named Nowhere in this reserve." in response.content.decode()
+    assert not RoutePlan.objects.filter(planned_date="2026-12-12").exists()
