@@ -6,6 +6,9 @@ through IRBIS_RISK_SURFACE (patrol.reserves.risk), never by importing threats.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -75,6 +78,23 @@ def route_plan_compute(*, plan_id: int, risk: np.ndarray | None = None, risk_sou
     return job_run(RoutePlan, plan_id, work, expected=(RoutePlanningError,))
 
 
+# The worker keeps the last few terrain graphs (a second or more to build on a large grid, about 100 MB
+# each for 640,000 cells): the planning page's re-plans on one reserve reuse them.
+GRAPH_CACHE_SIZE = 2
+_graphs: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def _cached(key: tuple, make: Callable[[], Any]) -> Any:
+    if key in _graphs:
+        _graphs.move_to_end(key)
+        return _graphs[key]
+    value = make()
+    _graphs[key] = value
+    while len(_graphs) > GRAPH_CACHE_SIZE:
+        _graphs.popitem(last=False)
+    return value
+
+
 def _progress(plan: RoutePlan, **fields: Any) -> None:
     """Store partial results while the claim holds (a lost claim writes nothing)."""
     RoutePlan.objects.filter(pk=plan.pk, status=RoutePlan.Status.RUNNING, attempts=plan.attempts).update(**fields)
@@ -103,8 +123,11 @@ def _plan(plan: RoutePlan, grid: TerrainGrid, dem: Raster, risk: np.ndarray) -> 
         if avoid[row, col]:
             raise RoutePlanningError(_("%(post)s lies in a valley the route is to avoid.") % {"post": post.name})
         cells[name] = (row, col)
-    graph = build_terrain_graph(dem.data, dx_m=dx, dy_m=dy, max_slope_deg=plan.max_slope_deg,
-                                no_go=no_go_mask(grid) | avoid, mode=plan.transport)  # fmt: skip
+    no_go = no_go_mask(grid) | avoid
+    blocked = hashlib.blake2b(np.packbits(no_go)).digest()
+    key = (grid.pk, grid.elevation.name, plan.max_slope_deg, plan.transport, blocked)
+    graph = _cached(key, lambda: build_terrain_graph(dem.data, dx_m=dx, dy_m=dy, max_slope_deg=plan.max_slope_deg,
+                                                     no_go=no_go, mode=plan.transport))  # fmt: skip
     risk = np.where(avoid, 0.0, np.nan_to_num(np.asarray(risk, dtype=np.float64), nan=0.0))
     common = {
         "start": cells["start"],
