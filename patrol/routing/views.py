@@ -40,7 +40,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         wanted = [name for name in request.GET.getlist("must_pass") if name in valleys]
         context.update(
             posts=Post.objects.filter(reserve=reserve).order_by("name"),
-            teams=Team.objects.filter(reserve=reserve).select_related("home_post").order_by("name"),
+            teams=Team.objects.filter(reserve=reserve).prefetch_related("members").order_by("name"),
             transports=Patrol.Transport.choices,
             valleys=valleys,
             must_pass=wanted,

@@ -56,11 +56,17 @@
     mapNode.dataset.ready = "1";
   });
 
-  // a team's home post is the likely start
+  // a team's home post is the likely start, and its leader one of its members
+  function teamChanged() {
+    Array.from(form.leader.options).forEach((o) => { o.hidden = Boolean(o.value) && o.dataset.team !== form.team.value; });
+    if (form.leader.selectedOptions[0] && form.leader.selectedOptions[0].hidden) form.leader.value = "";
+  }
   form.team.addEventListener("change", () => {
     const post = form.team.selectedOptions[0] && form.team.selectedOptions[0].dataset.post;
     if (post) form.start_post.value = post;
+    teamChanged();
   });
+  teamChanged();
   if (form.team.selectedOptions[0] && form.team.selectedOptions[0].dataset.post && !form.dataset.keepPost) {
     form.start_post.value = form.team.selectedOptions[0].dataset.post;
   }
@@ -172,7 +178,9 @@
     if (!plan) return;
     button.disabled = true;
     button.textContent = T.accepting;
-    send(`${form.dataset.api}${plan.id}/accept/`, "POST", { route: n }).then(({ ok, body }) => {
+    const accept = { route: n };
+    if (form.leader.value) accept.leader = form.leader.value;
+    send(`${form.dataset.api}${plan.id}/accept/`, "POST", accept).then(({ ok, body }) => {
       if (!ok) {
         button.disabled = false;
         button.textContent = T.accept;

@@ -235,3 +235,18 @@ def test_a_plan_added_in_the_admin_is_queued_and_computed(client, world, django_
     })  # fmt: skip
     assert response.status_code == 200 and "No valley named Nowhere in this reserve." in response.content.decode()
     assert not RoutePlan.objects.filter(planned_date="2026-12-12").exists()
+
+
+def test_a_leader_may_be_named_and_must_belong_to_the_reserve(api, post_plan, world):
+    api.force_authenticate(world["manager"])
+    plan_id = post_plan(_body(world)).json()["id"]
+    outsider = member(world["other"], Role.RANGER, username="plan_outsider_b")
+    refused = api.post(f"/api/v1/route-plans/{plan_id}/accept/", {"route": 1, "leader": outsider.username},
+                       format="json")  # fmt: skip
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"leader": ["The leader must be a member of the reserve."]}
+    assert RoutePlan.objects.get(pk=plan_id).patrol is None
+    accepted = api.post(f"/api/v1/route-plans/{plan_id}/accept/", {"route": 1, "leader": world["ranger"].username},
+                        format="json")  # fmt: skip
+    assert accepted.status_code == 201
+    assert Patrol.objects.get(pk=accepted.json()["patrol"]).leader == world["ranger"]
