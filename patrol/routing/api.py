@@ -7,7 +7,13 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import CharFilter, DjangoFilterBackend, FilterSet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -77,9 +83,14 @@ class RoutePlanSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class TeamIdField(UserScopedPrimaryKeyField):
+    """A team by ID, among the user's teams (typed for the schema: this serializer has no model)."""
+
+
 class RoutePlanAcceptSerializer(serializers.Serializer):
     route = serializers.IntegerField(min_value=1, max_value=5, default=1, help_text=_("Which route (1-based)."))
-    team = UserScopedPrimaryKeyField(selector=teams_for_user, required=False, allow_null=True,
+    team = TeamIdField(selector=teams_for_user, required=False, allow_null=True,
                                      help_text=_("Default: the plan's team."))  # fmt: skip
     leader = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True,
@@ -92,7 +103,8 @@ ROUTE_PARAMETER = OpenApiParameter("route", int, description="Which alternative 
 
 class RoutePlanViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
                        viewsets.GenericViewSet):  # fmt: skip
-    """Managers ask for route suggestions; analysts may read them; rangers get the routes they are sent."""
+    """Managers ask for route suggestions and accept one as a planned patrol; analysts and rangers see none
+    (a plan for a team and a day is a future patrol)."""
 
     serializer_class = RoutePlanSerializer
 
