@@ -60,5 +60,6 @@ def _strings() -> dict[str, str]:
         "no_valley": _("no named valley"), "accept": _("Accept this route"), "accepting": _("Saving…"),
         "accepted": _("Planned patrol #%(id)s: %(team)s, %(start)s to %(end)s (reserve time)."),
         "hillshade": _("Hillshade"), "risk_layer": _("Expected snares"),
+        "chip_help": _("Click: avoid this valley in the next plan; again: pass through it; again: either."),
         "error": _("Something went wrong; please try again."),
     }  # fmt: skip

@@ -83,10 +83,29 @@ def test_a_manager_plans_a_patrol_through_a_ranked_valley_and_accepts_a_route(br
     for i in range(3):
         text = cards.nth(i).inner_text()
         assert " h · " in text and " km · ascent " in text and "covered risk" in text
-        assert valley in cards.nth(i).locator("[data-testid=route-valleys]").inner_text()
+        assert valley in cards.nth(i).locator(".valley-chip").all_inner_texts()
     assert page.locator("#plan-map path.leaflet-interactive").count() >= 3  # the routes on the map
     plan = RoutePlan.objects.get(pk=int(page.get_attribute("#plan-map", "data-plan")))
     assert (plan.must_pass, plan.team, plan.status) == ([valley], team, "done")
+
+    # adjust: a click on a valley of a route marks it to avoid in the next plan, and the plan honours it
+    passed = plan.routes[0]["feature_collection"]["features"][0]["properties"]["valleys"]
+    avoid = next(v for v in passed[1:] if v != valley)  # not the post's own valley (the first), not the one to pass
+    cards.nth(0).locator(f".valley-chip[data-valley='{avoid}']").click()
+    assert page.eval_on_selector("[data-testid=avoid]", "s => Array.from(s.selectedOptions).map(o => o.value)") == [
+        avoid
+    ]
+    page.click("[data-testid=plan]")
+    page.wait_for_function(
+        f"(() => {{ const p = document.querySelector('#plan-map').dataset.plan; return p && p !== '{plan.pk}'; }})()",
+        timeout=60_000,
+    )
+    plan = RoutePlan.objects.get(pk=int(page.get_attribute("#plan-map", "data-plan")))
+    assert (plan.status, plan.must_pass, plan.avoid) == ("done", [valley], [avoid]), plan.error
+    assert cards.count() == 3
+    for i in range(3):
+        names = cards.nth(i).locator(".valley-chip").all_inner_texts()
+        assert valley in names and avoid not in names
 
     cards.nth(1).locator("[data-testid=accept]").click()
     page.wait_for_selector("[data-testid=accepted]:not([hidden])")

@@ -117,7 +117,12 @@
       `${T.risk} ${num(p.covered_risk, 2)}`));
     const valleys = el("p", { class: "valley-list", "data-testid": "route-valleys" }, `${T.valleys}: `);
     if (!(p.valleys || []).length) valleys.append(el("span", { class: "muted" }, T.no_valley));
-    (p.valleys || []).forEach((name) => valleys.append(el("span", { class: "valley-chip" }, name)));
+    // a click on a valley marks it to avoid (again: to pass) in the form, for the next plan
+    (p.valleys || []).forEach((name) => {
+      const chip = el("button", { type: "button", class: "valley-chip", title: T.chip_help, "data-valley": name }, name);
+      chip.addEventListener("click", () => toggleValley(name));
+      valleys.append(chip);
+    });
     card.append(valleys);
     const accept = el("button", { type: "button", "data-testid": "accept" }, T.accept);
     accept.addEventListener("click", () => acceptRoute(index + 1, accept));
@@ -126,6 +131,18 @@
     card.addEventListener("mouseleave", () => line.setStyle({ weight: 4 }));
     list.append(card);
     if (index === 0) map.fitBounds(line.getBounds(), { maxZoom: 13, padding: [20, 20] });
+  }
+
+  function toggleValley(name) {
+    const avoid = Array.from(form.avoid.options).find((o) => o.value === name);
+    const must = Array.from(form.must_pass.options).find((o) => o.value === name);
+    if (!avoid || !must) return;
+    if (avoid.selected) { avoid.selected = false; must.selected = true; }
+    else if (must.selected) { must.selected = false; }
+    else { avoid.selected = true; }
+    list.querySelectorAll(`.valley-chip[data-valley="${CSS.escape(name)}"]`).forEach((chip) => {
+      chip.dataset.mark = avoid.selected ? "avoid" : must.selected ? "must" : "";
+    });
   }
 
   function showPlan(p) {
