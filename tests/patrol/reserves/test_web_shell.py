@@ -88,7 +88,15 @@ def test_each_role_sees_only_the_menu_entries_it_can_use(client, reserve_a, team
     manager.save()
     analyst = member(reserve_a, Role.ANALYST)
     ranger = team_a.members.get()
-    assert _menu(client, manager) == ["Overview", "Records", "Import GPX", "Risk map", "Field app", "API"]
+    assert _menu(client, manager) == [
+        "Overview",
+        "Records",
+        "Import GPX",
+        "Risk map",
+        "Plan patrols",
+        "Field app",
+        "API",
+    ]
     assert _menu(client, analyst) == ["Overview", "Risk map", "API"]
     assert _menu(client, ranger) == ["Overview", "Import GPX", "Field app", "API"]
 
