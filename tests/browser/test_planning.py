@@ -62,7 +62,7 @@ def test_a_manager_plans_a_patrol_through_a_ranked_valley_and_accepts_a_route(br
     valley = named[0]
     page.click(f"#valley-table tr[data-valley='{valley}']")
     page.wait_for_selector("[data-testid=valley-chosen]:not([hidden])")
-    page.wait_for_selector("#risk-map path.leaflet-interactive", state="attached")
+    page.wait_for_selector("#risk-map path.valley-highlight", state="attached")  # the valley's reaches, drawn
     page.click("[data-testid=plan-through]")
     page.wait_for_url(f"**/planning/?must_pass={valley}")
     page.wait_for_selector("#plan-map[data-ready='1']")

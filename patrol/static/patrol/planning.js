@@ -39,6 +39,7 @@
   let drawn = 0;
   let started = 0;
   let polling = null;
+  let shown = null;
 
   send(form.dataset.risk, "GET").then(({ ok, body }) => {
     if (!ok) return;
@@ -130,7 +131,9 @@
     card.addEventListener("mouseenter", () => line.setStyle({ weight: 7 }));
     card.addEventListener("mouseleave", () => line.setStyle({ weight: 4 }));
     list.append(card);
-    if (index === 0) map.fitBounds(line.getBounds(), { maxZoom: 13, padding: [20, 20] });
+    // the map follows the routes as they arrive: all of them in view
+    shown = index === 0 ? line.getBounds() : shown.extend(line.getBounds());
+    map.fitBounds(shown, { maxZoom: 13, padding: [20, 20] });
   }
 
   function toggleValley(name) {

@@ -13,6 +13,8 @@ from tests.patrol.routing.valley_world import seed_valley_world
 from threats.interchange import demo
 from threats.interchange.reserve_package import PackageError, reserve_package_export, reserve_package_import
 from threats.risk.compute import valley_ranking
+from threats.risk.models import RiskRun
+from threats.risk.selectors import risk_valleys
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,15 @@ def test_the_valley_ranking_ranks_a_named_valley_once_under_its_name(valley_worl
     assert argut["reach_id"] == min(ids)
     assert argut["risk"] == pytest.approx(float(risk[np.isin(labels, ids)].sum()), abs=1e-5)
     assert [v["rank"] for v in ranked] == list(range(1, len(ranked) + 1))
+
+
+def test_the_ranking_reads_the_names_as_they_are_now(valley_world):
+    """A run stored before the valleys were named (or renamed) shows the current names."""
+    reserve, _world = valley_world
+    reach = ValleyReach.objects.filter(reserve=reserve, name="Shavla").order_by("reach_id").first()
+    stored = {"rank": 1, "reach_id": reach.reach_id, "name": f"V{reach.reach_id:03d}", "risk": 2.0,
+              "previous_risk": 1.0, "previous_rank": 2}  # fmt: skip
+    run = RiskRun.objects.create(reserve=reserve, status=RiskRun.Status.DONE, summary={"valleys": [stored]})
+    assert [v["name"] for v in risk_valleys(run=run)["valleys"]] == ["Shavla"]
+    ValleyReach.objects.filter(pk=reach.pk).update(name="Шавла")
+    assert [v["name"] for v in risk_valleys(run=run)["valleys"]] == ["Шавла"]

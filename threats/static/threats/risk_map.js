@@ -156,7 +156,7 @@
       if (!ok) return;
       const reaches = body.results || body;  // a page of GeoJSON
       if (valleyLayer) map.removeLayer(valleyLayer);
-      valleyLayer = L.geoJSON(reaches, { style: { color: "#00c8ff", weight: 5, opacity: 0.95 } }).addTo(map);
+      valleyLayer = L.geoJSON(reaches, { style: { color: "#00c8ff", weight: 5, opacity: 0.95, className: "valley-highlight" } }).addTo(map);
       if (reaches.features.length) map.fitBounds(valleyLayer.getBounds(), { padding: [30, 30], maxZoom: 13 });
       document.querySelectorAll("#valley-table tr.chosen").forEach((r) => r.classList.remove("chosen"));
       const row = document.querySelector(`#valley-table tr[data-valley="${CSS.escape(name)}"]`);
