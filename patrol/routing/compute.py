@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from scipy import ndimage
 
@@ -67,6 +67,10 @@ def route_plan_compute(*, plan_id: int, risk: np.ndarray | None = None, risk_sou
     current one, asked for through IRBIS_RISK_SURFACE (patrol.reserves.risk)."""
 
     def work(plan: RoutePlan) -> dict[str, Any]:
+        with translation.override(plan.language or None):  # messages in the requester's language
+            return compute(plan)
+
+    def compute(plan: RoutePlan) -> dict[str, Any]:
         surface, source = risk, risk_source
         grid = TerrainGrid.objects.get(reserve=plan.reserve)
         dem = grid_raster(grid)

@@ -37,6 +37,10 @@ class RoutePlan(Job):
     must_pass = models.JSONField(_("valleys to pass through"), default=list, blank=True)
     avoid = models.JSONField(_("valleys to avoid"), default=list, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    language = models.CharField(
+        _("language of messages"), max_length=16, blank=True, editable=False,
+        help_text=_("The requester's: the worker writes the plan's messages in it."),
+    )  # fmt: skip
     routes = models.JSONField(_("routes (GeoJSON FeatureCollections)"), default=list, blank=True)
     patrol = models.OneToOneField(Patrol, on_delete=models.SET_NULL, null=True, blank=True, related_name="route_plan",
                                   verbose_name=_("patrol accepted from this plan"))  # fmt: skip

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import LineString
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from patrol.jobs.runner import job_enqueue
@@ -66,6 +67,7 @@ def route_plan_submit(*, actor: User, plan: RoutePlan) -> RoutePlan:
     route_plan_check(reserve=plan.reserve, start_post=plan.start_post, end_post=plan.end_post,
                      team=plan.team, must_pass=plan.must_pass, avoid=plan.avoid)  # fmt: skip
     plan.requested_by = plan.requested_by or actor
+    plan.language = translation.get_language() or ""
     plan.status = RoutePlan.Status.QUEUED
     plan.full_clean()
     plan.save()

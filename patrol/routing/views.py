@@ -24,7 +24,7 @@ from patrol.reserves.models import Post, Team
 from patrol.reserves.selectors import WRITE_ALL_ROLES
 from patrol.routing.services import DEFAULT_START_TIME
 from patrol.terrain.models import TerrainGrid
-from patrol.terrain.selectors import valley_choices
+from patrol.terrain.selectors import post_nearest_valley, valley_choices
 
 
 @login_required
@@ -38,9 +38,16 @@ def planning(request: HttpRequest) -> HttpResponse:
     if reserve is not None:
         valleys = valley_choices(reserve_id=reserve.pk)
         wanted = [name for name in request.GET.getlist("must_pass") if name in valleys]
+        posts = list(Post.objects.filter(reserve=reserve).order_by("name"))
+        teams = list(Team.objects.filter(reserve=reserve).prefetch_related("members").order_by("name"))
+        # planning through a valley (from the risk map): start at the post nearest to it, with its team
+        near = post_nearest_valley(reserve_id=reserve.pk, name=wanted[0]) if wanted else None
+        if near is not None:
+            teams.sort(key=lambda team: team.home_post_id != near.pk)
         context.update(
-            posts=Post.objects.filter(reserve=reserve).order_by("name"),
-            teams=Team.objects.filter(reserve=reserve).prefetch_related("members").order_by("name"),
+            posts=posts,
+            teams=teams,
+            start_post=near.pk if near is not None else None,
             transports=Patrol.Transport.choices,
             valleys=valleys,
             must_pass=wanted,

@@ -3,8 +3,11 @@
 from collections import defaultdict
 
 import numpy as np
+from django.contrib.gis.db.models.aggregates import Union
+from django.contrib.gis.db.models.functions import Distance
 from django.db.models import QuerySet
 
+from patrol.reserves.models import Post
 from patrol.reserves.selectors import User, scoped
 from patrol.terrain.models import TerrainGrid, ValleyReach
 from patrol.terrain.raster_io import read_raster
@@ -31,6 +34,15 @@ def valley_choices(*, reserve_id: int) -> list[str]:
     """The reserve's valley names for a picker: named valleys first (alphabetically), then codes."""
     names = set(ValleyReach.objects.filter(reserve_id=reserve_id).values_list("name", flat=True))
     return sorted(names, key=lambda name: (ValleyReach.is_code(name), name))
+
+
+def post_nearest_valley(*, reserve_id: int, name: str) -> Post | None:
+    """The reserve's post nearest to a valley (any of its reaches), or None."""
+    reaches = ValleyReach.objects.filter(reserve_id=reserve_id, name=name).aggregate(lines=Union("geometry"))["lines"]
+    if reaches is None:
+        return None
+    posts = Post.objects.filter(reserve_id=reserve_id).annotate(gap=Distance("location", reaches))
+    return posts.order_by("gap", "pk").first()
 
 
 def reach_labels(grid: TerrainGrid) -> np.ndarray:

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import LineString, Point
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Post, Role, Team
 from patrol.routing.models import RoutePlan
+from patrol.terrain.selectors import post_nearest_valley
 from patrol.terrain.services import valley_reaches_name
 from tests.conftest import member
 from tests.threats.risk.worlds import WORLD_END, seed_world
@@ -71,7 +72,9 @@ def test_a_manager_plans_a_patrol_through_a_ranked_valley_and_accepts_a_route(br
     assert page.eval_on_selector("[data-testid=must-pass]", "s => Array.from(s.selectedOptions).map(o => o.value)") == [
         valley
     ]
-    assert page.input_value("[data-testid=start-post]") == str(team.home_post_id)  # the team's home post
+    # the post nearest to the valley is the start
+    nearest = post_nearest_valley(reserve_id=reserve.pk, name=valley)
+    assert page.input_value("[data-testid=start-post]") == str(nearest.pk)
 
     page.fill("[data-testid=date]", "2026-12-10")
     page.fill("[data-testid=hours]", "8")

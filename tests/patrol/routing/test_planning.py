@@ -15,7 +15,7 @@ from patrol.reserves.models import Role
 from patrol.routing.models import RoutePlan
 from patrol.routing.services import patrol_create_from_plan, route_plan_request
 from patrol.terrain.models import TerrainGrid
-from patrol.terrain.selectors import reach_ids_by_name, reach_labels
+from patrol.terrain.selectors import post_nearest_valley, reach_ids_by_name, reach_labels
 from tests.conftest import member
 from tests.patrol.routing.valley_world import module_transaction, seed_valley_world
 
@@ -251,3 +251,22 @@ def test_a_leader_may_be_named_and_must_belong_to_the_reserve(api, post_plan, wo
                         format="json")  # fmt: skip
     assert accepted.status_code == 201
     assert Patrol.objects.get(pk=accepted.json()["patrol"]).leader == world["ranger"]
+
+
+def test_planning_through_a_valley_starts_at_the_post_nearest_to_it(client, world):
+    client.force_login(world["manager"])
+    for name in ("Dzhazator", "Argut"):
+        nearest = post_nearest_valley(reserve_id=world["reserve"].pk, name=name)
+        html = client.get(f"/planning/?must_pass={name}").content.decode()
+        assert f'<option value="{nearest.pk}" selected>{nearest.name}</option>' in html
+        assert 'data-keep-post="1"' in html
+    assert "data-keep-post" not in client.get("/planning/").content.decode()
+
+
+def test_a_plan_that_cannot_be_made_says_why_in_the_requesters_language(api, post_plan, world):
+    api.force_authenticate(world["manager"])
+    api.credentials(HTTP_ACCEPT_LANGUAGE="ru")
+    far = post_plan(_body(world, hours=0.5, must_pass=["Irbistu", "Dzhazator", "Kyrlyk"])).json()
+    plan = RoutePlan.objects.get(pk=far["id"])
+    assert (plan.status, plan.language) == ("failed", "ru")
+    assert plan.error.startswith("За отведённое время нельзя дойти до долины ")
