@@ -18,6 +18,7 @@ urlpatterns = [
     path("field/", include("threats.fieldsync.urls")),
     path("patrols/", include("patrol.patrols.urls")),
     path("schedule/", include("patrol.scheduling.urls")),
+    path("planning/", include("patrol.routing.urls")),
     path("", include("threats.risk.urls")),
     path("", include("threats.reports.urls")),
     path("", include("threats.records.urls")),

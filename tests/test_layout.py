@@ -25,6 +25,8 @@ PURE = {
     "patrol.patrols.footprint",
     "patrol.scheduling.autofill",
     "patrol.scheduling.conflicts",
+    "patrol.routing.constraints",
+    "patrol.terrain.naming",
     "threats.risk.data",
     "threats.risk.features",
     "threats.risk.effort",

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from shapely.geometry.base import BaseGeometry
 
 from patrol.patrols.footprint import (
     DETECTION_RADIUS_M,
@@ -35,6 +33,9 @@ from patrol.patrols.footprint import (
     share_followed,
     visit_counts,
 )
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Reserve
 from patrol.reserves.risk import risk_surface_for
@@ -46,6 +47,8 @@ def projected(geometry: GEOSGeometry | None, srid: int) -> BaseGeometry | None:
     """A WGS84 geometry as a shapely geometry in a projected CRS (metres)."""
     if geometry is None:
         return None
+    import shapely  # with the work, not at start-up: the API's views import this module
+
     return shapely.from_wkb(bytes(geometry.transform(srid, clone=True).wkb))
 
 

@@ -7,12 +7,14 @@ centre lies within `radius_m` of the path (the route planner's rule, 100 m by de
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import shapely
-from shapely.geometry.base import BaseGeometry
 
 from patrol.terrain.grid import Grid
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 DETECTION_RADIUS_M = 100.0
 FOLLOW_BUFFER_M = 100.0
@@ -27,6 +29,8 @@ def cells_near(grid: Grid, geometry: BaseGeometry | None, radius_m: float = DETE
     than step / 2 from a sample), and only the thin band between gets the exact test (shapely.dwithin):
     a 25 km track costs a few milliseconds.
     """
+    import shapely  # in the function: the web process imports this module and starts without shapely
+
     if geometry is None or geometry.is_empty:
         return np.zeros(0, dtype=np.int64)
     step = min(grid.dx, grid.dy)

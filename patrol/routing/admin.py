@@ -10,7 +10,9 @@ class RoutePlanForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk is None and data.get("reserve") is not None and data.get("start_post") is not None:
-            route_plan_check(reserve=data["reserve"], start_post=data["start_post"], end_post=data.get("end_post"))
+            route_plan_check(reserve=data["reserve"], start_post=data["start_post"], end_post=data.get("end_post"),
+                             team=data.get("team"), must_pass=data.get("must_pass") or [],
+                             avoid=data.get("avoid") or [])  # fmt: skip
         return data
 
 
@@ -20,7 +22,7 @@ class RoutePlanAdmin(ReserveScopedAdmin):
     list_display = ["__str__", "reserve", "status", "hours", "days", "transport", "created_at"]
     list_filter = ["reserve", "status"]
     readonly_fields = ["status", "error", "risk_source", "routes", "attempts", "claimed_at", "heartbeat_at",
-                       "finished_at", "requested_by"]  # fmt: skip
+                       "finished_at", "requested_by", "progress", "patrol"]  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         if change:  # data repair: the plan is saved as it is

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patrol.jobs.models import Job
 from patrol.patrols.models import Patrol
-from patrol.reserves.models import Post, Reserve
+from patrol.reserves.models import Post, Reserve, Team
 
 
 class RoutePlan(Job):
@@ -15,6 +15,7 @@ class RoutePlan(Job):
     status, attempts, heartbeat and error come from patrol.jobs.models.Job)."""
 
     job_task = "patrol.routing.tasks.route_plan_compute_task"
+    job_requeue_fields = {"routes": [], "progress": 0}
 
     reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="route_plans")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -28,7 +29,21 @@ class RoutePlan(Job):
     alternatives = models.PositiveSmallIntegerField(_("alternative routes"), default=1)
     avoid_recent_days = models.PositiveSmallIntegerField(_("discount cells patrolled in the last N days"), default=14)
     risk_source = models.CharField(_("risk surface used"), max_length=200, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("team"))  # fmt: skip
+    planned_date = models.DateField(_("date"), null=True, blank=True, help_text=_("The day the patrol starts."))
+    start_time = models.TimeField(_("start time"), null=True, blank=True,
+                                  help_text=_("Local time in the reserve's time zone."))  # fmt: skip
+    must_pass = models.JSONField(_("valleys to pass through"), default=list, blank=True)
+    avoid = models.JSONField(_("valleys to avoid"), default=list, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    language = models.CharField(
+        _("language of messages"), max_length=16, blank=True, editable=False,
+        help_text=_("The requester's: the worker writes the plan's messages in it."),
+    )  # fmt: skip
     routes = models.JSONField(_("routes (GeoJSON FeatureCollections)"), default=list, blank=True)
+    patrol = models.OneToOneField(Patrol, on_delete=models.SET_NULL, null=True, blank=True, related_name="route_plan",
+                                  verbose_name=_("patrol accepted from this plan"))  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -89,3 +89,12 @@ class ValleyReach(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def code(reach_id: int) -> str:
+        """The name of a reach that nothing names."""
+        return f"V{reach_id:03d}"
+
+    @staticmethod
+    def is_code(name: str) -> bool:
+        return len(name) >= 4 and name[0] == "V" and name[1:].isdigit()

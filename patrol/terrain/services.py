@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from django.contrib.gis.geos import LineString
+from django.contrib.gis.geos import GEOSGeometry, LineString
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -153,6 +153,30 @@ def terrain_import_run(*, import_id: int) -> TerrainImport | None:
 
     return job_run(TerrainImport, import_id, work, expected=(ValidationError,),
                    message_of=lambda exc: " ".join(exc.messages))  # fmt: skip
+
+
+@transaction.atomic
+def valley_reaches_name(*, reserve: Reserve, named: list[tuple[str, GEOSGeometry]]) -> int:
+    """Name the reserve's valley reaches from named lines or points (any SRID; patrol.terrain.naming):
+    a reach takes the name that runs along it or is placed nearest to it, else keeps its code.
+    Returns how many reaches carry a name."""
+    import shapely  # with the work, not at start-up (as in _reach_labels)
+
+    from patrol.terrain.naming import name_reaches
+
+    srid = reserve.projected_epsg
+    reaches = list(ValleyReach.objects.filter(reserve=reserve))
+    shapes = []
+    for name, geometry in named:
+        projected = geometry.transform(srid, clone=True) if geometry.srid and geometry.srid != srid else geometry
+        shapes.append((name, shapely.from_wkb(bytes(projected.wkb))))
+    names = name_reaches(
+        [(r.reach_id, np.asarray(r.geometry.transform(srid, clone=True).coords)) for r in reaches], shapes
+    )
+    for reach in reaches:
+        reach.name = names.get(reach.reach_id, ValleyReach.code(reach.reach_id))
+    ValleyReach.objects.bulk_update(reaches, ["name"])
+    return len(names)
 
 
 def _check_overlap(reserve: Reserve, dem: Raster, name: str) -> None:

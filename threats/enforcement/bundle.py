@@ -28,7 +28,6 @@ from patrol.reserves.access import require_manager
 from patrol.reserves.selectors import User
 from threats.enforcement.files import CHUNK, EXTENSIONS, private_root
 from threats.enforcement.models import Case
-from threats.enforcement.pdf import summary_pdf
 from threats.enforcement.selectors import actions_for_user, case_evidence, evidence_for_user
 
 BUNDLE_LANGUAGES = ("en", "ru")
@@ -195,6 +194,8 @@ def case_bundle_write(*, actor: User, case: Case, language: str = "en") -> IO[by
         manifest = case_manifest(actor=actor, case=case)
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
         # The PDF states the manifest's hash: a manifest edited after the bundle was made no longer matches it.
+        from threats.enforcement.pdf import summary_pdf  # reportlab: loaded by the first bundle, not at start-up
+
         pdf = summary_pdf(manifest, manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest())
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     root = private_root()

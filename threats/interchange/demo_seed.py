@@ -25,7 +25,7 @@ from patrol.patrols.models import Patrol
 from patrol.reserves.models import AccessPoint, Membership, Post, Reserve, Role, Team, Zone
 from patrol.reserves.services import reserve_create, user_create
 from patrol.terrain.raster_io import geotiff_bytes, transform_points
-from patrol.terrain.services import terrain_import
+from patrol.terrain.services import terrain_import, valley_reaches_name
 from threats.enforcement.demo import enforcement_demo_seed
 from threats.interchange import demo
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
@@ -80,6 +80,11 @@ def demo_reserve_seed(*, seed: int = 1, end: datetime | None = None, slug: str =
     )
 
     terrain_import(reserve=reserve, path=reserve.dem.path, resolution_m=world.cell_m)
+    # the valleys the demo drew name the reaches the DEM's valley network found along them
+    valley_reaches_name(reserve=reserve, named=[
+        (valley.name, LineString([tuple(p) for p in valley.xy.tolist()], srid=demo.DEMO_EPSG))
+        for valley in world.valleys
+    ])  # fmt: skip
     users = _seed_people(reserve, slug)
     posts = [
         Post.objects.create(reserve=reserve, name=name, location=_point(to_wgs84(np.array([[x, y]]))[0]))

@@ -31,7 +31,8 @@ from patrol.patrols.gpx import GpxError, patrol_track_import
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import AccessPoint, Post, Reserve, Team, Zone
 from patrol.reserves.services import reserve_create
-from patrol.terrain.services import terrain_import
+from patrol.terrain.models import ValleyReach
+from patrol.terrain.services import terrain_import, valley_reaches_name
 from threats.interchange.camtrap import CamtrapError, read_package
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 from threats.records.validation import (
@@ -232,6 +233,7 @@ def reserve_package_import(*, folder: str | Path, slug: str, resolution_m: float
         else:
             report.counts.update(camtrap.counts)
             report.notes.extend(camtrap.notes)
+    valleys = _read_valleys(reader, has_dem=(folder / "dem.tif").is_file())
     if reader.problems:
         raise PackageError(reader.problems)
     if (folder / "dem.tif").is_file():
@@ -242,8 +244,25 @@ def reserve_package_import(*, folder: str | Path, slug: str, resolution_m: float
         with open(folder / "dem.tif", "rb") as handle:
             reserve.dem.save(f"{slug}-dem.tif", File(handle), save=True)
         report.counts["dem"] = 1
+        report.counts["named_valley_reaches"] = valley_reaches_name(reserve=reserve, named=valleys)
     evidence_changed(reserve_id=reserve.pk)  # the risk model's first run for the new reserve, after commit
     return report
+
+
+def _read_valleys(reader: _Reader, *, has_dem: bool) -> list[tuple[str, GEOSGeometry]]:
+    """valleys.geojson: named lines or points that name the valley reaches the DEM gives (optional)."""
+    named = []
+    for index, (geometry, props) in enumerate(_read_geojson(reader, "valleys.geojson", required=False), start=1):
+        name = str(props.get("name") or "").strip()
+        if geometry.geom_type not in ("LineString", "MultiLineString", "Point", "MultiPoint"):
+            reader.problem("valleys.geojson", f"feature {index} is a {geometry.geom_type}, not a line or point")
+        elif not name or len(name) > 200:
+            reader.problem("valleys.geojson", f"feature {index}: property 'name' must be 1-200 characters")
+        else:
+            named.append((name, geometry))
+    if named and not has_dem:
+        reader.problem("valleys.geojson", "valleys name the reaches of the DEM: the package needs dem.tif")
+    return named
 
 
 def _import_places(reader: _Reader, reserve: Reserve, report: ImportReport) -> None:
@@ -485,6 +504,10 @@ def reserve_package_export(*, reserve: Reserve, folder: str | Path) -> None:
         (folder / name).write_text(json.dumps(_feature_collection(rows), ensure_ascii=False))
     if reserve.dem:
         shutil.copyfile(reserve.dem.path, folder / "dem.tif")
+        named = [(r.geometry, {"name": r.name}) for r in reserve.valley_reaches.order_by("reach_id")
+                 if not ValleyReach.is_code(r.name)]  # fmt: skip
+        if named:
+            (folder / "valleys.geojson").write_text(json.dumps(_feature_collection(named), ensure_ascii=False))
 
     patrols = list(reserve.patrols.select_related("team").order_by("pk"))
     key = {p.pk: f"P{n:05d}" for n, p in enumerate(patrols, start=1)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import shapely
 
 MAX_BITMAP_CELLS = 50_000_000
 
@@ -19,6 +18,8 @@ def covered_cells(
     keys: Sequence[str], wkbs: Sequence[bytes], *, cell_m: float, radius_m: float, step_m: float
 ) -> dict[str, int]:
     """{key: distinct cells} for tracks (WKB, projected metres) labelled with group keys."""
+    import shapely  # in the function: the web process imports this module and starts without shapely
+
     if not wkbs:
         return {}
     names = sorted(set(keys))
@@ -49,6 +50,8 @@ def covered_cells(
 def cell_patrols(wkbs: Sequence[bytes], *, cell_m: float, radius_m: float, step_m: float) -> list[tuple[int, int, int]]:
     """(column, row, patrols) of every covered cell: how many of the tracks came within the radius of it.
     Cell (column, row) spans [column * cell_m, (column + 1) * cell_m) in x and likewise in y."""
+    import shapely  # in the function: the web process imports this module and starts without shapely
+
     if not wkbs:
         return []
     dense = shapely.segmentize(shapely.from_wkb(list(wkbs)), step_m)

@@ -166,9 +166,18 @@ def reach_labels_of(terrain: TerrainGrid) -> np.ndarray:
 
 
 def valley_ranking(terrain: TerrainGrid, risk: np.ndarray, previous: np.ndarray) -> list[dict[str, Any]]:
-    """Every valley reach of the terrain ranked by summed risk, with its previous-period rank and trend."""
+    """Every valley of the terrain (its reaches that share a name together; unnamed reaches alone) ranked by
+    summed risk, with its previous-period rank and trend."""
     names = dict(ValleyReach.objects.filter(reserve_id=terrain.reserve_id).values_list("reach_id", "name"))
     labels = reach_labels_of(terrain)
+    # A named valley is usually several reaches: it is ranked as one, under its first reach's ID.
+    first: dict[str, int] = {}
+    for reach_id in sorted(names):
+        first.setdefault(names[reach_id], reach_id)
+    lookup = np.arange(max([int(labels.max()), *names]) + 1, dtype=np.int64)
+    for reach_id, name in names.items():
+        lookup[reach_id] = first[name]
+    labels = lookup[labels]
     n = int(len(np.unique(labels[labels > 0])))
     from threats.risk.evaluation import rank_valleys  # the numerical stack loads with the work, not at start-up
 

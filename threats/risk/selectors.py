@@ -23,6 +23,7 @@ from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import READ_ALL_ROLES, User, membership_get, reserve_get_for_user
 from patrol.terrain.grid import Grid
 from patrol.terrain.raster_io import cell_to_lonlat, lonlat_to_cell
+from patrol.terrain.selectors import valley_names
 from threats.risk.models import RiskRun
 from threats.risk.rendering import overlay_path
 from threats.risk.wording import cell_summary, factor_detail, factor_label, layer_unit, nearby_detail, reasons
@@ -218,12 +219,14 @@ def risk_valleys(*, run: RiskRun, top: int = 10) -> dict[str, Any]:
     from threats.risk.evaluation import NOTHING_BELOW, PERCENT_FROM, valley_change  # scipy: not at start-up
 
     summary = run.summary
+    names = valley_names(reserve_id=run.reserve_id)  # as the valleys are named now (a rename shows at once)
     valleys = []
     for stored in summary.get("valleys", [])[:top]:
         moved = valley_change(stored["risk"], stored["previous_risk"])
         percent = None if moved.change_percent is None else round(moved.change_percent, 1)
         valleys.append({
-            **{key: stored[key] for key in ("rank", "reach_id", "name", "risk", "previous_risk", "previous_rank")},
+            **{key: stored[key] for key in ("rank", "reach_id", "risk", "previous_risk", "previous_rank")},
+            "name": names.get(stored["reach_id"], stored["name"]),
             "change": round(moved.change, 6), "change_percent": percent, "trend": moved.trend,
         })  # fmt: skip
     return {

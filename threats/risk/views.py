@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from config.storage import private_storage
 from patrol.reserves.context_processors import current_reserve
+from patrol.reserves.selectors import WRITE_ALL_ROLES, role_get
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.web_map import hillshade_png_get
 from threats.records.models import Detection, Incident, Species
@@ -33,6 +34,7 @@ def risk_map(request: HttpRequest) -> HttpResponse:
     context = {"reserve": reserve, "i18n": _strings()}
     if reserve is not None:
         context["clearance"] = has_clearance(user=request.user, reserve=reserve)
+        context["can_plan"] = role_get(user=request.user, reserve=reserve) in WRITE_ALL_ROLES
     return render(request, "threats/risk_map.html", context)
 
 
@@ -62,6 +64,7 @@ def _strings() -> dict[str, Any]:
         "new_note": _("practically none before"), "change_lines": _("%(change)s snare lines/yr"),
         "previous": _("Trend against the same-length window ending"),
         "legend_low": _("low"), "legend_high": _("high"), "no_valleys": _("No valley reaches on this terrain."),
+        "plan_through": _("Plan a patrol through %(valley)s"), "show_valley": _("Show this valley on the map"),
         # the records' tooltips: codes in the data, names in the user's language
         "kinds": {code: str(label) for code, label in [*Detection.ObservationType.choices, *Incident.Kind.choices]},
         "species": {s.scientific_name: s.common_name for s in Species.objects.all()},

@@ -89,7 +89,8 @@ def test_each_role_sees_only_the_menu_entries_it_can_use(client, reserve_a, team
     analyst = member(reserve_a, Role.ANALYST)
     ranger = team_a.members.get()
     assert _menu(client, manager) == [
-        "Overview", "Records", "Calendar", "Import GPX", "Risk map", "Coverage", "Reports", "Field app", "API"
+        "Overview", "Records", "Plan patrols", "Calendar", "Import GPX", "Risk map", "Coverage", "Reports",
+        "Field app", "API",
     ]  # fmt: skip
     assert _menu(client, analyst) == ["Overview", "Risk map", "Coverage", "Reports", "API"]
     assert _menu(client, ranger) == ["Overview", "Import GPX", "Field app", "API"]

@@ -87,6 +87,10 @@ def test_seed_demo_loads_the_reserve_and_keeps_the_truth_private(tmp_path, clien
     assert Detection.objects.filter(reserve=reserve).count() == len(world.detections)
     assert CameraDeployment.objects.filter(reserve=reserve).count() == len(world.cameras)
     assert reserve.posts.count() == 3 and reserve.access_points.count() == 5 and reserve.teams.count() == 4
+    # the DEM's valley reaches carry the demo's nine valley names; reaches nothing names keep a code
+    names = set(reserve.valley_reaches.values_list("name", flat=True))
+    assert set(demo.VALLEY_NAMES) <= names
+    assert all(name.startswith("V") and name[1:].isdigit() for name in names - set(demo.VALLEY_NAMES))
     assert set(Detection.objects.filter(reserve=reserve).exclude(individual_id="").values_list(
         "individual_id", flat=True)) <= set(demo.LEOPARDS)  # fmt: skip
     assert Patrol.objects.filter(reserve=reserve, status="completed", track_length_km__gt=1).count() == len(

@@ -134,13 +134,42 @@
         const row = el("tr"); row.append(el("td", { colspan: "5", class: "muted" }, T.no_valleys)); tbody.append(row);
       }
       body.valleys.forEach((v) => {
-        const row = el("tr", { "data-reach": String(v.reach_id) });
+        const row = el("tr", { "data-reach": String(v.reach_id), "data-valley": v.name, class: "valley-row",
+          tabindex: "0", title: T.show_valley });
+        row.addEventListener("click", () => showValley(v.name));
+        row.addEventListener("keydown", (e) => { if (e.key === "Enter") showValley(v.name); });
         row.append(el("td", {}, String(v.rank)), el("td", {}, v.name), el("td", {}, fmt(v.risk, 2)),
           el("td", {}, `${fmt(v.previous_risk, 2)} (#${v.previous_rank})`),
           el("td", { class: `trend-${v.trend}` }, trendText(v)));
         tbody.append(row);
       });
       tbody.parentElement.dataset.rows = String(body.valleys.length);
+    });
+  }
+
+  // a valley of the ranking: its reaches on the map, and (for managers) a patrol planned through it
+  let valleyLayer = null;
+  function showValley(name) {
+    const url = `${root.dataset.valleyReaches}?reserve__slug=${encodeURIComponent(slug)}` +
+      `&name=${encodeURIComponent(name)}&page_size=200`;
+    getJSON(url).then(({ ok, body }) => {
+      if (!ok) return;
+      const reaches = body.results || body;  // a page of GeoJSON
+      if (valleyLayer) map.removeLayer(valleyLayer);
+      valleyLayer = L.geoJSON(reaches, { style: { color: "#00c8ff", weight: 5, opacity: 0.95, className: "valley-highlight" } }).addTo(map);
+      if (reaches.features.length) map.fitBounds(valleyLayer.getBounds(), { padding: [30, 30], maxZoom: 13 });
+      document.querySelectorAll("#valley-table tr.chosen").forEach((r) => r.classList.remove("chosen"));
+      const row = document.querySelector(`#valley-table tr[data-valley="${CSS.escape(name)}"]`);
+      if (row) row.classList.add("chosen");
+      const box = document.getElementById("valley-chosen");
+      box.replaceChildren(el("strong", {}, name));
+      box.dataset.valley = name;
+      if (root.dataset.planning) {
+        const link = el("a", { href: `${root.dataset.planning}?must_pass=${encodeURIComponent(name)}`,
+          "data-testid": "plan-through" }, T.plan_through.replace("%(valley)s", name));
+        box.append(document.createTextNode(" · "), link);
+      }
+      box.hidden = false;
     });
   }
 
