@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.gis.geos import LineString
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
@@ -20,6 +19,7 @@ from patrol.reserves.access import require_manager
 from patrol.reserves.models import Post, Reserve, Team
 from patrol.reserves.selectors import User
 from patrol.routing.models import RoutePlan
+from patrol.routing.to_patrol import route_geometries
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.selectors import reach_ids_by_name
 
@@ -102,7 +102,9 @@ def patrol_create_from_plan(*, actor: User, plan: RoutePlan, route: int = 1, lea
         raise ValidationError({"team": [_("Choose the team that will walk this route.")]})
     if plan.planned_date is None:
         raise ValidationError({"planned_date": [_("Choose the date of the patrol.")]})
-    feature = plan.routes[route - 1]["feature_collection"]["features"][0]
+    collection = plan.routes[route - 1]["feature_collection"]
+    feature = collection["features"][0]
+    line, waypoints = route_geometries(collection)  # the hotspot waypoints go with it to the phone
     start, end = plan_local_times(plan)
     valleys = ", ".join(feature["properties"].get("valleys", []))
     objective = _("Planned route %(n)d from %(post)s") % {"n": route, "post": plan.start_post.name}
@@ -110,7 +112,7 @@ def patrol_create_from_plan(*, actor: User, plan: RoutePlan, route: int = 1, lea
         actor=actor, reserve=plan.reserve, team=team, leader=leader, planned_start=start, planned_end=end,
         transport=plan.transport, status=Patrol.Status.PLANNED,
         objective=f"{objective}: {valleys}" if valleys else objective,
-        planned_route=LineString([tuple(c[:2]) for c in feature["geometry"]["coordinates"]], srid=4326),
+        planned_route=line, planned_waypoints=waypoints, post=plan.start_post,
     )  # fmt: skip
     plan.patrol = patrol
     plan.team = team

@@ -146,8 +146,15 @@ def test_accepting_a_route_makes_one_planned_patrol_at_the_reserves_local_time(a
         "horse",
         world["reserve"],
     )
-    route = RoutePlan.objects.get(pk=plan_id).routes[1]["feature_collection"]["features"][0]
+    collection = RoutePlan.objects.get(pk=plan_id).routes[1]["feature_collection"]
+    route = collection["features"][0]
     assert patrol.planned_route.equals_exact(LineString(route["geometry"]["coordinates"], srid=4326), 1e-9)
+    # the hotspot waypoints go with the patrol to the phone, in route order, and the post it starts from
+    marked = sorted((f for f in collection["features"] if f["properties"]["kind"] == "waypoint"),
+                    key=lambda f: f["properties"]["order"])  # fmt: skip
+    assert len(marked) > 0
+    assert [list(p.coords) for p in patrol.planned_waypoints] == [f["geometry"]["coordinates"][:2] for f in marked]
+    assert patrol.post == world["posts"][0]
     assert RoutePlan.objects.get(pk=plan_id).patrol == patrol
     again = api.post(f"/api/v1/route-plans/{plan_id}/accept/", {"route": 1}, format="json")
     assert again.status_code == 400
