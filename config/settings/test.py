@@ -27,3 +27,7 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")  # noqa: F405
 IRBIS_PRIVATE_ROOT = env.path("IRBIS_PRIVATE_ROOT", default=BASE_DIR / "var" / "test-private")  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# A server that a test starts (tests/faults/) logs its errors, for the test to show.
+if env.bool("IRBIS_TEST_SERVER_LOG", default=False):  # noqa: F405
+    LOGGING["handlers"] = {"stderr": {"class": "logging.StreamHandler"}}
+    LOGGING["root"]["handlers"] = ["stderr"]

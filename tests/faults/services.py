@@ -181,8 +181,10 @@ class WebServer:
     def __init__(self, directory: Path, env: dict[str, str], *extra_args: str):
         self.port = free_port()
         self.log_path = directory / f"gunicorn-{self.port}.log"
-        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "false",
-                    **files_env(), **env}  # fmt: skip
+        self.env = {
+            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "false",
+            "IRBIS_TEST_SERVER_LOG": "true", "DATABASE_URL": db_url_for_tests(), **files_env(), **env,
+        }  # fmt: skip
         self.args = extra_args
         self.process: subprocess.Popen | None = None
 
