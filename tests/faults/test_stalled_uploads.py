@@ -60,14 +60,43 @@ def stall_an_upload(server, token, record_uuid) -> socket.socket:
     return sock
 
 
+def sync_round(server, phones) -> list[float]:
+    """Each phone sends BATCHES batches of FINDS new finds; the latency of every batch, sorted."""
+
+    def phone(index, device, token):
+        time.sleep(index * STAGGER_S)
+        latencies = []
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Device {token}"
+            for number in range(BATCHES):
+                time.sleep(THINK_S if number else 0)
+                items = [snare_item() for _ in range(FINDS)]
+                started = time.monotonic()
+                # A sync queued behind held threads would wait forever: 10 s fails it instead.
+                response = session.post(f"{server.url}/api/v1/sync/", json=batch(device, *items), timeout=10)
+                latencies.append(time.monotonic() - started)
+                assert response.status_code == 200, response.text[:500]
+                assert [r["status"] for r in response.json()["results"]] == ["created"] * FINDS
+        return latencies
+
+    with concurrent.futures.ThreadPoolExecutor(len(phones)) as pool:
+        return sorted(t for f in [pool.submit(phone, i, *p) for i, p in enumerate(phones)] for t in f.result())
+
+
+def p95(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=20)[-1]
+
+
 def test_twenty_stalled_uploads_do_not_slow_ten_phones_syncing(server, reserve_a, ranger_a, team_a):
+    """p95 under 1 s; on a machine too busy for that even without stalled uploads (a shared CI
+    machine), no more than 1.5 times the p95 of the same syncs without them, measured first."""
     uploader, upload_token = device_with_token(ranger_a, reserve_a)
     first = snare_item()
     answered = requests.post(f"{server.url}/api/v1/sync/", json=batch(uploader, first),
                              headers={"Authorization": f"Device {upload_token}"}, timeout=30)  # fmt: skip
     assert answered.status_code == 200, answered.text[:500]
     assert answered.json()["results"][0]["status"] == "created"
-    phones = [device_with_token(ranger_a, reserve_a) for _ in range(PHONES)]
+    alone = sync_round(server, [device_with_token(ranger_a, reserve_a) for _ in range(PHONES)])
 
     stalled = [stall_an_upload(server, upload_token, first["client_uuid"]) for _ in range(STALLED)]
     try:
@@ -75,24 +104,7 @@ def test_twenty_stalled_uploads_do_not_slow_ten_phones_syncing(server, reserve_a
         # database connection: DATABASE_CONN_MAX_AGE) and now waits for the body.
         wait_until(lambda: server_connections() >= STALLED, timeout=30, what="the stalled uploads to reach threads")
         time.sleep(0.2)
-
-        def phone(index, device, token):
-            time.sleep(index * STAGGER_S)
-            latencies = []
-            with requests.Session() as session:
-                session.headers["Authorization"] = f"Device {token}"
-                for number in range(BATCHES):
-                    time.sleep(THINK_S if number else 0)
-                    items = [snare_item() for _ in range(FINDS)]
-                    started = time.monotonic()
-                    response = session.post(f"{server.url}/api/v1/sync/", json=batch(device, *items), timeout=10)
-                    latencies.append(time.monotonic() - started)
-                    assert response.status_code == 200, response.text[:500]
-                    assert [r["status"] for r in response.json()["results"]] == ["created"] * FINDS
-            return latencies
-
-        with concurrent.futures.ThreadPoolExecutor(PHONES) as pool:
-            latencies = sorted(t for f in [pool.submit(phone, i, *p) for i, p in enumerate(phones)] for t in f.result())
+        beside_stalled = sync_round(server, [device_with_token(ranger_a, reserve_a) for _ in range(PHONES)])
         health_started = time.monotonic()
         health = requests.get(f"{server.url}/healthz", timeout=30)
         health_s = time.monotonic() - health_started
@@ -104,11 +116,10 @@ def test_twenty_stalled_uploads_do_not_slow_ten_phones_syncing(server, reserve_a
         for sock in stalled:
             sock.close()
 
-    p95 = statistics.quantiles(latencies, n=20)[-1]
-    p50, top = statistics.median(latencies), latencies[-1]
-    print(f"\nsyncs beside {STALLED} stalled uploads: {len(latencies)} batches of {FINDS}, "
-          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {top * 1000:.0f} ms")  # fmt: skip
-    assert p95 < 1.0
+    for name, latencies in (("beside 20 stalled uploads", beside_stalled), ("without them", alone)):
+        print(f"\nsyncs {name}: {len(latencies)} batches of {FINDS}, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+              f"p95 {p95(latencies) * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")  # fmt: skip
+    assert p95(beside_stalled) < max(1.0, 1.5 * p95(alone))
     assert (health.json()["database"]["ok"], health_s < 3) == (True, True)
-    assert SnareFind.objects.count() == SyncReceipt.objects.count() == 1 + PHONES * BATCHES * FINDS
+    assert SnareFind.objects.count() == SyncReceipt.objects.count() == 1 + 2 * PHONES * BATCHES * FINDS
     assert Photo.objects.count() == 0
