@@ -89,6 +89,13 @@ class RedisServer:
             self.process.wait(timeout=10)
         wait_until(lambda: not _port_open(self.port), timeout=5, what="redis-server to stop")
 
+    def pause(self) -> None:
+        """Freeze it (SIGSTOP): connections are accepted by the kernel, nothing is answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def queued(self, queue: str) -> list[tuple[str, list, dict]]:
         """The Celery messages waiting in `queue`: (task name, args, kwargs), oldest first."""
         import redis
@@ -283,7 +290,10 @@ def restore_celery(previous: dict[str, Any]) -> None:
 
 
 def _drop_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # kombu keeps producer and connection pools in groups of its own, keyed by broker: close and forget
+    # them all, or the app would be handed a closed pool for a broker it used before.
+    from kombu import pools
+
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()

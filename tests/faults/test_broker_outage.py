@@ -181,3 +181,27 @@ def test_a_track_chunk_stored_while_the_broker_is_down_is_measured_once_it_retur
     finally:
         worker.stop()
     assert unsent() == []
+
+
+def test_a_sync_while_the_broker_hangs_answers_200_without_waiting_for_it(broker, reserve_a, ranger_a, team_a):
+    """A broker that accepts connections but never answers (stopped with SIGSTOP: a host that froze,
+    a network that drops packets) must not hold the phone's request: the hand-off gives up quickly."""
+    client, device = phone(ranger_a, reserve_a)
+    assert client.post(SYNC, batch(device, snare_item()), format="json").status_code == 200  # connected before
+    broker.redis.pause()
+    try:
+        started = time.monotonic()
+        response = client.post(SYNC, batch(device, *[snare_item() for _ in range(5)]), format="json")
+        elapsed = time.monotonic() - started
+        started = time.monotonic()
+        health = client.get("/healthz")
+        health_s = time.monotonic() - started
+    finally:
+        broker.redis.resume()
+    assert response.status_code == 200, response.content[:500]
+    assert [r["status"] for r in response.json()["results"]] == ["created"] * 5
+    assert elapsed < 10
+    assert (health.status_code, health.json()["broker"]["ok"], health_s < 10) == (503, False, True)
+    print(f"\nwhile the broker hangs: sync answered in {elapsed:.1f} s, /healthz in {health_s:.1f} s")
+    assert unsent() == [(RISK_RECOMPUTE_TASK, [], {"reserve_id": reserve_a.pk})]
+    assert outbox_relay() == 1
