@@ -17,7 +17,9 @@ def _database_ok() -> tuple[bool, str]:
 
 def _broker_ok() -> tuple[bool, str]:
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+        # The broker's socket timeouts: a broker that accepts connections and never answers is down too.
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2, transport_options=options) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "reachable"
     except Exception as exc:

@@ -27,9 +27,8 @@ fi
 if running web; then
   echo "serve: web server already running"
 else
-  # Threads, so that a phone uploading slowly over a failing link holds one thread, not a whole worker.
-  nohup .venv/bin/gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers 3 --worker-class gthread \
-    --threads 16 --timeout 120 \
+  # Workers, threads and timeouts in config/gunicorn.conf.py (the fault tests serve the app with it too).
+  nohup .venv/bin/gunicorn config.wsgi:application -c config/gunicorn.conf.py --bind "$HOST:$PORT" \
     --access-logfile var/log/web-access.log >var/log/web.log 2>&1 &
   echo $! > var/run/web.pid
 fi

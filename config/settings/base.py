@@ -138,6 +138,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that accepts connections but never answers (a frozen host, a network dropping packets) must
+# not hold a request: without timeouts the outbox hand-off after a commit waited forever. The relay
+# sends later what gave up here (patrol.jobs.outbox).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (50.1, 87.6),

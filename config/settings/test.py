@@ -15,7 +15,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Several test runs may share one cluster (helpers, CI): each may choose its own database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_irbis")}  # noqa: F405
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Per request, unless a test serves the app as production does (tests/faults/: DATABASE_CONN_MAX_AGE).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
 CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -26,3 +27,7 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")  # noqa: F405
 IRBIS_PRIVATE_ROOT = env.path("IRBIS_PRIVATE_ROOT", default=BASE_DIR / "var" / "test-private")  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# A server that a test starts (tests/faults/) logs its errors, for the test to show.
+if env.bool("IRBIS_TEST_SERVER_LOG", default=False):  # noqa: F405
+    LOGGING["handlers"] = {"stderr": {"class": "logging.StreamHandler"}}
+    LOGGING["root"]["handlers"] = ["stderr"]

@@ -1,5 +1,7 @@
 """Photos of synced records, stored byte for byte as evidence."""
 
+import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -39,6 +41,75 @@ def _looks_like(content_type: str, head: bytes) -> bool:
     return any(head.startswith(magic) for magic in MAGIC.get(content_type, ()))
 
 
+def _open_unnamed(directory: Path) -> tuple[int, str | None]:
+    """A new file in `directory` for the bytes on their way: unnamed (O_TMPFILE) where the system can,
+    so that it vanishes by itself if anything stops the upload; else a named temporary file."""
+    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600), None
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    return tempfile.mkstemp(dir=directory)
+
+
+def _name_unnamed(fd: int, target: Path) -> None:
+    """Give the unnamed file `fd` its name (linkat through /proc, following the link: CPython calls
+    plain link(), which would not, unless a directory descriptor is given)."""
+    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", target.name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=True)
+    except FileExistsError:
+        pass  # content-addressed, and only ever named once whole: the same bytes are there already
+    finally:
+        os.close(folder)
+
+
+def _store_verified(stream: BinaryIO, target: Path, *, sha256: str, content_type: str, limit: int,
+                    too_large: PhotoRejected) -> int:  # fmt: skip
+    """Copy the stream to `target` if its bytes are whole and match; returns their size.
+
+    Nothing partial is ever left behind: the bytes go to an unnamed file in the target's folder that is
+    given its name only once complete and synced (a rejected photo, a full disk, a folder made
+    read-only during the upload, even a killed process leave no file). Storage errors (OSError with
+    ENOSPC, EROFS, EACCES...) propagate: the API answers them with a 503 and Retry-After.
+    """
+    fd, named = _open_unnamed(target.parent)
+    digest, size, head = hashlib.sha256(), 0, b""
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as out:
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                if len(head) < 16:
+                    head = (head + chunk)[:16]
+                digest.update(chunk)
+                out.write(chunk)
+            if size == 0:
+                raise PhotoRejected("invalid", _("The photo is empty."))
+            if digest.hexdigest() != sha256:
+                raise PhotoRejected("hash_mismatch", _("The photo's SHA-256 is %(got)s, not %(sent)s.")
+                                    % {"got": digest.hexdigest(), "sent": sha256})  # fmt: skip
+            if not _looks_like(content_type, head):
+                raise PhotoRejected(
+                    "unsupported_type", _("The bytes are not a %(type)s image.") % {"type": content_type}
+                )
+            out.flush()
+            os.fsync(fd)
+        if named is None:
+            _name_unnamed(fd, target)
+        else:
+            os.replace(named, target)
+            named = None
+    finally:
+        os.close(fd)
+        if named is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(named)
+    return size
+
+
 def photo_store(*, actor: Any, device: Device, record_uuid: uuid.UUID, sha256: str, content_type: str,
                 stream: BinaryIO, declared_size: int | None, original_sha256: str = "",
                 downscaled: bool = False) -> tuple[Photo, bool]:  # fmt: skip
@@ -68,32 +139,7 @@ def photo_store(*, actor: Any, device: Device, record_uuid: uuid.UUID, sha256: s
     relative = Path("photos") / str(reserve.pk) / sha256[:2] / f"{sha256}.{EXTENSIONS[content_type]}"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest, size, head = hashlib.sha256(), 0, b""
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-        try:
-            while chunk := stream.read(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise too_large
-                if len(head) < 16:
-                    head = (head + chunk)[:16]
-                digest.update(chunk)
-                tmp.write(chunk)
-            if size == 0:
-                raise PhotoRejected("invalid", _("The photo is empty."))
-            if digest.hexdigest() != sha256:
-                raise PhotoRejected("hash_mismatch", _("The photo's SHA-256 is %(got)s, not %(sent)s.")
-                                    % {"got": digest.hexdigest(), "sent": sha256})  # fmt: skip
-            if not _looks_like(content_type, head):
-                raise PhotoRejected(
-                    "unsupported_type", _("The bytes are not a %(type)s image.") % {"type": content_type}
-                )
-            tmp.flush()
-            os.fsync(tmp.fileno())
-            os.replace(tmp.name, target)  # content-addressed: the same bytes under the same name
-        except BaseException:
-            os.unlink(tmp.name)
-            raise
+    size = _store_verified(stream, target, sha256=sha256, content_type=content_type, limit=limit, too_large=too_large)
     photo = Photo(
         reserve=reserve, record_kind=kind, record_uuid=record_uuid, object_id=record.pk, sha256=sha256,
         original_sha256=(original_sha256 or sha256).lower(), path=str(relative), content_type=content_type,

@@ -41,7 +41,7 @@ def colour_scale(values: np.ndarray) -> tuple[float, float]:
     if positive.size == 0:
         return 0.0, 1.0
     lo, hi = float(np.percentile(positive, 50)), float(np.percentile(positive, 99.5))
-    if hi <= lo:
+    if not hi > lo * (1 + 1e-9):  # a (nearly) uniform layer: percentiles a rounding error apart
         hi = lo * 10 if lo > 0 else 1.0
     return lo, hi
 
@@ -51,7 +51,8 @@ def colourise(values: np.ndarray, ramp: list[tuple[int, int, int]], lo: float, h
     v = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(v) & (v > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(finite, np.log(np.maximum(v, 1e-30) / lo) / math.log(hi / lo), 0.0)
+        span = math.log(hi / lo) if hi > lo > 0 else 0.0
+        t = np.where(finite, np.log(np.maximum(v, 1e-30) / lo) / span if span > 0 else 1.0, 0.0)
     t = np.clip(t, 0.0, 1.0)
     stops = np.asarray(ramp, dtype=np.float64)
     pos = t * (len(stops) - 1)
