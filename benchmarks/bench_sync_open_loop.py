@@ -9,8 +9,8 @@ a free server thread is included. After each rate the database is checked: every
 Baseline, measured in the same run: the latency of one batch on an idle server (one phone at a time,
 the median of 20), so p95 / idle says how much queueing each rate adds on this machine.
 
-The server is started as `scripts/serve.sh` starts it (gunicorn gthread, 3 workers x 16 threads) on the
-irbis_bench database (see bench_sync_ingest.py), never the dev database.
+The server is started as `scripts/serve.sh` starts it (gunicorn with config/gunicorn.conf.py: gthread,
+3 workers x 16 threads) on the irbis_bench database (see bench_sync_ingest.py), never the dev database.
 
 Usage: .venv/bin/python benchmarks/bench_sync_open_loop.py [--rates 1 5 20] [--seconds 15] [--batch 25]
 Goal: p95 under 300 ms at 5 batches per second on 2 cores.
@@ -149,10 +149,11 @@ def main() -> int:
     phones = Phones(devices, args.batch)
     port = free_port()
     env = {**os.environ, **bench_environment()}
-    server = subprocess.Popen(  # noqa: S603  (the flags of scripts/serve.sh)
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--worker-class", "gthread", "--threads", "16", "--timeout", "120",
-         "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning"],
+    server = subprocess.Popen(  # noqa: S603  (as scripts/serve.sh starts it)
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+         "--config", "config/gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "--error-logfile", "-",
+         "--log-level", "warning"],
         cwd=HERE.parent, env=env, start_new_session=True,
     )  # fmt: skip
     try:
