@@ -10,7 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from patrol.patrols.models import Patrol
-from patrol.reserves.api.base import BBoxFilter, FeatureSerializer, ReserveField, UserScopedPrimaryKeyField
+from patrol.reserves.api.base import (
+    BBoxFilter,
+    FeatureSerializer,
+    GeoPagination,
+    ReserveField,
+    UserScopedPrimaryKeyField,
+)
 from patrol.reserves.selectors import posts_for_user
 from patrol.routing.models import RoutePlan
 from patrol.routing.selectors import route_plans_for_user
@@ -106,6 +112,7 @@ class ValleyReachSerializer(FeatureSerializer):
 
 class ValleyReachViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ValleyReachSerializer
+    pagination_class = GeoPagination  # a FeatureCollection page, as every other GeoJSON list
     filter_backends = [DjangoFilterBackend, BBoxFilter]
     filterset_fields = {"reserve__slug": ["exact"]}
     bbox_filter_field = "geometry"
