@@ -11,15 +11,22 @@ A failure prints the request as a curl command; run this file alone to reproduce
 """
 
 import itertools
+import json
 
 import pytest
+import requests
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from patrol.reserves.models import Role
 from tests.conftest import member
@@ -45,14 +52,15 @@ CONFIG = schemathesis.Config.from_dict({
     "phases": {"coverage": {"enabled": False}},
 })  # fmt: skip
 
-# The two checks this test promises:
+# The checks:
 # - not_a_server_error: no input breaks the API (a 5xx fails);
-# - response_schema_conformance: an answer whose status the schema documents matches its schema.
-# Left out: status_code_conformance and content_type_conformance (the schema documents success answers only,
-# and the error shape is checked in tests/test_api_bad_input.py); negative_data_rejection and
-# positive_data_acceptance (the schema cannot state the rules of validation: a 2 km point outside the
-# reserve fits the schema and is rightly a 400); the stateful checks (no stateful phase here).
-CHECKS = [not_a_server_error, response_schema_conformance]
+# - response_schema_conformance: every answer matches the schema for its status, errors included (4XX and
+#   5XX are documented with the one error shape: config/api_schema.py);
+# - status_code_conformance and content_type_conformance: no status or media type the schema does not name.
+# Left out: negative_data_rejection and positive_data_acceptance (the schema cannot state the rules of
+# validation: a point 2 km outside the reserve fits the schema and is rightly a 400); the stateful checks
+# (no stateful phase here).
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 # Loaded at collection (one request to the schema view, no database): the operations parametrize the test.
 # (schemathesis' lazy `from_fixture` loader does not work with pytest 9.)
@@ -130,3 +138,35 @@ def test_a_record_without_a_known_reporter_matches_its_schema(logins):
     case = schema["/api/v1/snare-finds/"]["GET"].Case(query={"page_size": 1000})
     features = case.call_and_validate(headers=_headers(case, logins[0]), checks=CHECKS).json()["features"]
     assert {feature["properties"]["reported_by"] for feature in features} == {None}
+
+
+def test_every_operation_documents_the_error_shape():
+    operations = [operation.ok() for operation in schema.get_all_operations()]
+    assert len(operations) == 68
+    for operation in operations:
+        responses = operation.definition.raw["responses"]
+        for status in ("4XX", "5XX"):
+            assert responses[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.mark.parametrize(
+    ("body", "conforms"),
+    [
+        ({"error": {"code": "invalid", "message": "in_bbox: Give four numbers.", "fields": {"in_bbox": ["..."]}}},
+         True),
+        ({"detail": "Not found."}, False),  # DRF's own shape
+        ({"error": {"code": "invalid", "message": "No fields."}}, False),
+    ],
+)  # fmt: skip
+def test_an_error_in_another_shape_fails_the_schema_check(body, conforms):
+    """The check the fuzzing relies on does read error bodies: a 4xx outside the error shape fails it."""
+    case = schema["/api/v1/snare-finds/"]["GET"].Case()
+    response = schemathesis.Response(
+        status_code=400, headers={"Content-Type": ["application/json"]}, content=json.dumps(body).encode(),
+        request=requests.Request("GET", "http://localhost/api/v1/snare-finds/").prepare(), elapsed=0.0, verify=True,
+    )  # fmt: skip
+    if conforms:
+        case.validate_response(response, checks=CHECKS)
+    else:
+        with pytest.raises(FailureGroup, match="Response violates schema"):
+            case.validate_response(response, checks=CHECKS)
