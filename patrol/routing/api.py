@@ -20,7 +20,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from patrol.patrols.models import Patrol
-from patrol.reserves.api.base import BBoxFilter, FeatureSerializer, ReserveField, UserScopedPrimaryKeyField
+from patrol.reserves.api.base import (
+    BBoxFilter,
+    FeatureSerializer,
+    GeoPagination,
+    ReserveField,
+    UserScopedPrimaryKeyField,
+)
 from patrol.reserves.selectors import posts_for_user, teams_for_user
 from patrol.routing.models import RoutePlan
 from patrol.routing.selectors import route_plans_for_user
@@ -174,6 +180,7 @@ class ValleyReachFilter(FilterSet):
 
 class ValleyReachViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ValleyReachSerializer
+    pagination_class = GeoPagination  # a FeatureCollection page, as every other GeoJSON list
     filter_backends = [DjangoFilterBackend, BBoxFilter]
     filterset_class = ValleyReachFilter
     bbox_filter_field = "geometry"

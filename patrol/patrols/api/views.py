@@ -9,13 +9,13 @@ from patrol.patrols.api.serializers import PatrolSerializer
 from patrol.patrols.coverage import patrol_plan_comparison
 from patrol.patrols.models import Patrol
 from patrol.patrols.selectors import patrols_for_user
-from patrol.reserves.api.base import BBoxFilter, GeoPagination, ScopedViewSet
+from patrol.reserves.api.base import BBoxFilter, GeoPagination, ScopedViewSet, TimeFilter
 from patrol.reserves.api.views import ReserveFilter
 
 
 class PatrolFilter(ReserveFilter):
-    start = django_filters.IsoDateTimeFilter(field_name="planned_start", lookup_expr="gte", label="Planned start from")
-    end = django_filters.IsoDateTimeFilter(field_name="planned_start", lookup_expr="lt", label="Planned start before")
+    start = TimeFilter(field_name="planned_start", lookup_expr="gte", label="Planned start from")
+    end = TimeFilter(field_name="planned_start", lookup_expr="lt", label="Planned start before")
     status = django_filters.ChoiceFilter(choices=Patrol.Status.choices)
     team = django_filters.NumberFilter(field_name="team_id")
 

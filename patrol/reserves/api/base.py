@@ -2,11 +2,15 @@
 
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import django_filters
+from django import forms
 from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -19,6 +23,24 @@ class GeoPagination(GeoJsonPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """A page as it is sent: the list serializer's FeatureCollection (`schema`, drf-spectacular's component
+        for it: `type` and `features`) with `count`, `next` and `previous` beside `features`.
+
+        rest_framework_gis documents `features` as the whole collection and still requires `results`.
+        """
+        page = PageNumberPagination.get_paginated_response_schema(self, schema)["properties"]
+        return {
+            "allOf": [
+                schema,
+                {
+                    "type": "object",
+                    "required": ["type", "count", "next", "previous", "features"],
+                    "properties": {name: page[name] for name in ("count", "next", "previous")},
+                },
+            ]
+        }
 
 
 class BBoxFilter(InBBoxFilter):
@@ -43,6 +65,25 @@ class BBoxFilter(InBBoxFilter):
         if xmin > xmax or ymin > ymax:
             raise exceptions.ValidationError({self.bbox_param: [_("The minimum must not exceed the maximum.")]})
         return super().get_filter_bbox(request)
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, in UTC: PostgreSQL refuses offsets beyond +-15:59 (a 500), which Python accepts."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:  # before year 1 or after 9999 in UTC
+            raise forms.ValidationError(_("This time is out of range."), code="invalid") from exc
+
+
+class TimeFilter(django_filters.IsoDateTimeFilter):
+    """The one filter for times in API query strings (`?start=`, `?end=`)."""
+
+    field_class = UtcDateTimeField
 
 
 class FeatureSerializer(GeoFeatureModelSerializer):

@@ -11,7 +11,9 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +62,21 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = DeviceTokenAuthentication
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": '"Device <token>", from POST /api/v1/sync/login/.'}  # fmt: skip
+
+
+class BatchDocumentation(BatchSerializer):
+    """For the schema only: the items as a phone sends them (the view checks each one alone)."""
+
+    items = ItemSerializer(many=True)  # type: ignore[assignment]
+
+
 class DeviceView(APIView):
     """Endpoints a phone calls: only a device token authenticates them."""
 
@@ -79,6 +96,7 @@ class DeviceLoginView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(request=DeviceLoginSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         serializer = DeviceLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -112,6 +130,7 @@ class DeviceLoginView(APIView):
 class BootstrapView(DeviceView):
     """What the phone keeps for offline use: reserve, species, teams, assigned patrols, limits."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         from django.conf import settings
 
@@ -145,6 +164,7 @@ class HillshadeView(DeviceView):
 class SyncBatchView(DeviceView):
     """POST {"device_id", "items": [...]}: one result per item, in order (created, duplicate, rejected)."""
 
+    @extend_schema(request=BatchDocumentation, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         batch = BatchSerializer(data=request.data)
         batch.is_valid(raise_exception=True)
@@ -169,6 +189,7 @@ class SyncBatchView(DeviceView):
 class RecordEditView(DeviceView):
     """PATCH {"version", "data"} on a synced record (by client UUID); 409 if the version is stale."""
 
+    @extend_schema(request=EditSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, client_uuid: Any) -> Response:
         serializer = EditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -197,6 +218,7 @@ class PhotoUploadView(DeviceView):
     201 when stored, 200 when this photo was already there.
     """
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def put(self, request: Request, record_uuid: Any, sha256: str) -> Response:
         if not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
             raise exceptions.ValidationError({"sha256": [_("A SHA-256 is 64 hexadecimal characters.")]})
@@ -232,6 +254,7 @@ class DeviceRevokeView(APIView):
 
     authentication_classes = [DeviceTokenAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
 
+    @extend_schema(request=None, responses=DeviceSerializer)
     def post(self, request: Request, pk: int) -> Response:
         device = get_object_or_404(devices_for_user(user=request.user), pk=pk)
         device_revoke(actor=request.user, device=device)

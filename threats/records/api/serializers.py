@@ -66,7 +66,8 @@ class FieldRecordSerializer(GeneralisedPointFeatureSerializer):
 
     reserve = ReserveField()
     patrol = UserScopedPrimaryKeyField(selector=patrols_for_user, required=False, allow_null=True)
-    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null when the reporter is hidden (a generalised record) or unknown (an imported one)
+    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     location = PointGeometryField(write_only=True)
     display_location = PointGeometryField(read_only=True)
     location_generalised = serializers.BooleanField(read_only=True)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
-from patrol.reserves.api.base import BBoxFilter, GeoPagination, ScopedViewSet
+from patrol.reserves.api.base import BBoxFilter, GeoPagination, ScopedViewSet, TimeFilter
 from threats.records import services
 from threats.records.api.serializers import (
     CameraDeploymentSerializer,
@@ -32,10 +32,8 @@ def _record_filter(model, time_field: str, extra: list[str]) -> type[django_filt
     exact values would find the exact time or the patrol of a generalised record by bisection."""
     attrs = {
         "reserve": django_filters.CharFilter(field_name="reserve__slug"),
-        "start": django_filters.IsoDateTimeFilter(
-            field_name="display_time", lookup_expr="gte", label="From (inclusive)"
-        ),
-        "end": django_filters.IsoDateTimeFilter(field_name="display_time", lookup_expr="lt", label="Until (exclusive)"),
+        "start": TimeFilter(field_name="display_time", lookup_expr="gte", label="From (inclusive)"),
+        "end": TimeFilter(field_name="display_time", lookup_expr="lt", label="Until (exclusive)"),
         "patrol": django_filters.NumberFilter(field_name="display_patrol_id"),
         "Meta": type("Meta", (), {"model": model, "fields": ["reserve", "start", "end", "patrol", *extra]}),
     }
