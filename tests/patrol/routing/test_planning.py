@@ -197,7 +197,7 @@ def test_only_managers_accept_and_nothing_crosses_reserves(api, post_plan, world
 
 def test_valley_reaches_by_name_stay_in_their_reserve(api, world):
     api.force_authenticate(world["manager"])
-    mine = api.get("/api/v1/valley-reaches/", {"name": "Argut", "page_size": 200}).json()["results"]["features"]
+    mine = api.get("/api/v1/valley-reaches/", {"name": "Argut", "page_size": 200}).json()["features"]
     assert mine and {f["properties"]["reserve"] for f in mine} == {world["reserve"].slug}
     assert {f["properties"]["name"] for f in mine} == {"Argut"}
     api.force_authenticate(world["manager_b"])
