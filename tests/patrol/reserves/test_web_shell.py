@@ -88,9 +88,9 @@ def test_each_role_sees_only_the_menu_entries_it_can_use(client, reserve_a, team
     manager.save()
     analyst = member(reserve_a, Role.ANALYST)
     ranger = team_a.members.get()
-    assert _menu(client, manager) == ["Overview", "Records", "Import GPX", "Risk map", "Field app", "API"]
-    assert _menu(client, analyst) == ["Overview", "Risk map", "API"]
-    assert _menu(client, ranger) == ["Overview", "Import GPX", "Field app", "API"]
+    assert _menu(client, manager) == ["Overview", "Records", "Admin", "Import GPX", "Risk map", "Field app", "API"]
+    assert _menu(client, analyst) == ["Overview", "Records", "Risk map", "API"]
+    assert _menu(client, ranger) == ["Overview", "Records", "Import GPX", "Field app", "API"]
 
 
 def test_favicon_is_the_apps_icon(client):
