@@ -177,6 +177,9 @@ IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M = env.float("IRBIS_SYNC_OUTSIDE_RESERVE_FLAG_M
 IRBIS_SYNC_CLOCK_SKEW_S = env.int("IRBIS_SYNC_CLOCK_SKEW_S", default=300)
 IRBIS_SYNC_ACCURACY_FLAG_M = env.float("IRBIS_SYNC_ACCURACY_FLAG_M", default=100.0)
 
+# Evidence originals (threats/enforcement): kept byte for byte under IRBIS_PRIVATE_ROOT/evidence/.
+IRBIS_EVIDENCE_MAX_BYTES = env.int("IRBIS_EVIDENCE_MAX_BYTES", default=100 * 1024 * 1024)
+
 # --- Risk model recompute: debounce after new data, and nightly (threats/risk_services.py) -----------
 # A recompute starts IRBIS_RISK_DEBOUNCE_SECONDS after the first new record (later records join it);
 # Celery beat (`celery -A config beat`) queues one for every reserve with terrain each night.
