@@ -12,6 +12,7 @@ from patrol.patrols.models import Patrol
 from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.models import Membership, Reserve
 from patrol.reserves.selectors import WRITE_ALL_ROLES, User, teams_for_user
+from threats.enforcement.selectors import actions_for_user, evidence_for_user
 from threats.fieldsync.models import Device, Photo, SyncReceipt
 from threats.records.selectors import detections_for_user, incidents_for_user, snare_finds_for_user, species_list
 
@@ -46,6 +47,8 @@ RECORD_SELECTORS = {
     SyncReceipt.Kind.INCIDENT: incidents_for_user,
     SyncReceipt.Kind.DETECTION: detections_for_user,
     SyncReceipt.Kind.PATROL: patrols_for_user,
+    SyncReceipt.Kind.ACTION: actions_for_user,
+    SyncReceipt.Kind.EVIDENCE: evidence_for_user,
 }
 
 
@@ -56,6 +59,9 @@ def synced_record_get(
     receipt = SyncReceipt.objects.filter(
         reserve=reserve, client_uuid=client_uuid, kind__in=kinds, object_id__isnull=False
     ).first()
+    if receipt is None and SyncReceipt.Kind.EVIDENCE in kinds:  # a seized thing came inside an action item
+        item = evidence_for_user(user=user).filter(reserve=reserve, client_uuid=client_uuid).first()
+        return (SyncReceipt.Kind.EVIDENCE, item) if item is not None else None
     if receipt is None:
         return None
     record = RECORD_SELECTORS[receipt.kind](user=user).filter(reserve=reserve, pk=receipt.object_id).first()
