@@ -13,15 +13,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from threats.enforcement.models import EnforcementAction, EvidenceItem
 from threats.records.validation import (
     RecordContext,
     RecordRules,
-    _Checker,
     _check_fields,
+    _Checker,
     _choice_error,
     _count_error,
     _finish,
@@ -95,4 +94,3 @@ def incident_ref_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
     if len(given) != 1:
         return {"incident": [_("Give the incident: its id or its client UUID (one of them).")]}
     return {}
-

@@ -103,14 +103,27 @@ def test_a_protocol_with_a_fine_at_a_synced_incident(phone, reserve_a, team_a, r
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"kind": "execution"}, "kind", "'execution' is not one of: arrest, detention, warning, protocol_fine, "
-                                        "confiscation, referral_police, referral_prosecutor."),
-        ({"items": [{"kind": "rocket", "quantity": 1}]}, "items", ["Item 0: client_uuid: This field is required.",
-                                                                   "Item 0: kind: 'rocket' is not one of: ammunition, "
-                                                                   "firearm, meat, musk_pod, other, pelt, snares, "
-                                                                   "vehicle."]),
-        ({"items": [thing("photo")]}, "items", "Item 0: kind: 'photo' is not one of: ammunition, firearm, meat, "
-                                               "musk_pod, other, pelt, snares, vehicle."),
+        (
+            {"kind": "execution"},
+            "kind",
+            "'execution' is not one of: arrest, detention, warning, protocol_fine, "
+            "confiscation, referral_police, referral_prosecutor.",
+        ),
+        (
+            {"items": [{"kind": "rocket", "quantity": 1}]},
+            "items",
+            [
+                "Item 0: client_uuid: This field is required.",
+                "Item 0: kind: 'rocket' is not one of: ammunition, "
+                "firearm, meat, musk_pod, other, pelt, snares, "
+                "vehicle.",
+            ],
+        ),
+        (
+            {"items": [thing("photo")]},
+            "items",
+            "Item 0: kind: 'photo' is not one of: ammunition, firearm, meat, musk_pod, other, pelt, snares, vehicle.",
+        ),
         ({"items": [thing(quantity=0)]}, "items", "Item 0: quantity: Must be at least 1."),
         ({"items": [{"kind": "snares", "weight": 3}]}, "items", "Item 0: weight: Unknown field."),
         ({"fine_amount": "lots"}, "fine_amount", "A number is required."),

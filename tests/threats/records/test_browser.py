@@ -9,9 +9,7 @@ from django.contrib.gis.geos import LineString, Point
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from patrol.reserves.models import Role
 from patrol.terrain.models import ValleyReach
-from tests.conftest import member
 from tests.patrol.factories import PatrolFactory, TeamFactory
 from tests.threats.factories import DetectionFactory, IncidentFactory, SnareFindFactory, species
 from threats.records.models import SnareFind
@@ -41,9 +39,12 @@ def world(reserve_a, ranger_a, team_a):
     patrol_b = PatrolFactory(reserve=reserve_a, team=other_team, actual_start=at(5))
     sprung = SnareFindFactory(reserve=reserve_a, patrol=patrol_a, found_at=at(3), state="sprung", notes="by the spring",
                               location=Point(87.4312, 50.1187, srid=4326))  # fmt: skip
-    leopard = SnareFindFactory(reserve=reserve_a, patrol=patrol_a, found_at=at(4, 10), catch_species=species("Panthera uncia"),
-                               catch_condition="dead", location=Point(87.6312, 50.2187, srid=4326))  # fmt: skip
-    other = SnareFindFactory(reserve=reserve_a, patrol=patrol_b, found_at=at(20), location=Point(87.3, 50.05, srid=4326))
+    leopard = SnareFindFactory(reserve=reserve_a, patrol=patrol_a, found_at=at(4, 10), catch_condition="dead",
+                               catch_species=species("Panthera uncia"),
+                               location=Point(87.6312, 50.2187, srid=4326))  # fmt: skip
+    other = SnareFindFactory(
+        reserve=reserve_a, patrol=patrol_b, found_at=at(20), location=Point(87.3, 50.05, srid=4326)
+    )
     return {"sprung": sprung, "leopard": leopard, "other": other, "patrol_a": patrol_a, "patrol_b": patrol_b,
             "team_b": other_team}  # fmt: skip
 
@@ -89,8 +90,8 @@ def test_a_ranger_sees_only_the_finds_of_their_team(client, ranger_a, world):
 
 def test_an_analyst_sees_the_leopard_snare_generalised_and_cannot_narrow_it_by_patrol(client, analyst_a, world):
     body = page(client, analyst_a, "/records/snare-finds/").content.decode()
-    assert '<tr data-id="%d">' % world["leopard"].pk in body
-    row = body.split('<tr data-id="%d">' % world["leopard"].pk)[1].split("</tr>")[0]
+    assert f'<tr data-id="{world["leopard"].pk}">' in body
+    row = body.split(f'<tr data-id="{world["leopard"].pk}">')[1].split("</tr>")[0]
     assert "50.20000, 87.60000" in row and "2026-01-04<" in row and "generalised" in row
     assert "87.6312" not in body and "Team A" not in row  # no exact point, no patrol
     # the patrol and team filters work on the patrol shown: the generalised find has none

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from patrol.reserves.selectors import WRITE_ALL_ROLES, User, role_get
+from threats.enforcement.models import EvidenceItem
+from threats.enforcement.selectors import may_download_original
 from threats.fieldsync.models import Photo
 from threats.fieldsync.selectors import RECORD_SELECTORS
 
@@ -51,11 +53,28 @@ def original_path(photo: Photo) -> Path:
 
 def thumbnail_bytes(photo: Photo) -> bytes:
     """The photo's thumbnail (JPEG), drawn on first use and then read from its file."""
-    target = Path(settings.IRBIS_PRIVATE_ROOT) / "thumbs" / str(photo.reserve_id) / photo.sha256[:2]
-    path = target / f"{photo.sha256}-{THUMB_PX}.jpg"
+    return _thumbnail(photo.reserve_id, photo.sha256, original_path(photo))
+
+
+def evidence_thumbnail_bytes(item: EvidenceItem) -> bytes:
+    if not item.path or not item.content_type.startswith("image/"):
+        raise Http404(_("This evidence item has no picture."))
+    return _thumbnail(item.reserve_id, item.sha256, Path(settings.IRBIS_PRIVATE_ROOT) / item.path)
+
+
+def evidence_original_allowed(*, user: User, item: Any) -> bool:
+    """The enforcement rule (managers, administrators, the ranger who collected it), and, as for record
+    photos, only where the user sees the item's exact place, unless they collected it themselves."""
+    if not may_download_original(user=user, item=item):
+        return False
+    return not getattr(item, "location_generalised", False) or item.collected_by_id == user.pk
+
+
+def _thumbnail(reserve_id: int, sha256: str, source: Path) -> bytes:
+    target = Path(settings.IRBIS_PRIVATE_ROOT) / "thumbs" / str(reserve_id) / sha256[:2]
+    path = target / f"{sha256}-{THUMB_PX}.jpg"
     if path.exists():
         return path.read_bytes()
-    source = original_path(photo)
     if not source.exists():
         raise Http404(_("The photo's file is missing."))
     try:

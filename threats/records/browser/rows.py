@@ -1,6 +1,6 @@
 """How the browser shows a row: its time, place, patrol and photos, in the reserve's terms."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ def shown_time(record: Any, reserve: Reserve) -> str:
     when = getattr(record, "display_time", None)
     if when is None:
         return ""
+    if not isinstance(when, datetime):  # a date (a case's opening)
+        return f"{when:%Y-%m-%d}"
     if getattr(record, "location_generalised", False):
         return f"{when.astimezone(UTC):%Y-%m-%d}"
     return f"{when.astimezone(ZoneInfo(reserve.timezone or 'UTC')):%Y-%m-%d %H:%M}"

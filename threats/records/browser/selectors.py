@@ -8,7 +8,7 @@ on the exact values would narrow a generalised record below its cell and day by 
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,8 @@ from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import User
 from patrol.terrain.models import ValleyReach
+from threats.enforcement.models import Case, EnforcementAction
+from threats.enforcement.selectors import actions_for_user, cases_for_user
 from threats.fieldsync.models import Photo
 from threats.records.models import Detection, Incident, SnareFind
 from threats.records.selectors import detections_for_user, incidents_for_user, snare_finds_for_user
@@ -59,51 +61,76 @@ class Section:
 
     slug: str
     model: type
-    kind: str  # the Photo.record_kind of its photos ("" when it has none)
+    title: Any
     selector: Callable[..., QuerySet]
     filters: tuple[str, ...]
     search: tuple[str, ...]
+    kind: str = ""  # the Photo.record_kind of its photos ("" when it has none)
     time_field: str = "display_time"
+    date_only: bool = False  # the time field is a date (cases)
+    located: bool = True  # rows have a display_location (cases do not)
+    team_field: str = ""  # the team's id on the row itself; else through the shown patrol
     species_filter: Callable[[str], Q] | None = None
     state_field: str = ""
     kind_field: str = ""
-    title: Any = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    managers_only: bool = False
 
     def choices(self, name: str) -> list[tuple[str, str]]:
         """The choices of the state or kind filter: the model field's."""
         field_name = {"state": self.state_field, "kind": self.kind_field}[name]
-        return [(value, str(label)) for value, label in self.model._meta.get_field(field_name).choices]
+        return [(value, str(label)) for value, label in self.model._meta.get_field(field_name).choices if value]
 
 
 def _incident_species(name: str) -> Q:
     return Q(Exists(SnareFind.objects.filter(incidents=OuterRef("pk"), catch_species__scientific_name=name)))
 
 
+def actions_shown(*, user: User) -> QuerySet[EnforcementAction]:
+    """Actions as the browser lists them: their own time, patrol and reporter (only the place is generalised,
+    threats.enforcement.selectors), under the names the record lists use."""
+    return (
+        actions_for_user(user=user)
+        .annotate(
+            display_time=F("taken_at"), display_patrol_id=F("patrol_id"), display_reported_by=F("reported_by__username")
+        )
+        .order_by("-taken_at", "-id")
+    )
+
+
+def cases_shown(*, user: User) -> QuerySet[Case]:
+    return cases_for_user(user=user).annotate(display_time=F("opened_on")).order_by("-opened_on", "-id")
+
+
 _COMMON = ("start", "end", "team", "patrol", "valley")
 SECTIONS: dict[str, Section] = {
     "snare-finds": Section(
-        slug="snare-finds", model=SnareFind, title=gettext_lazy("Snare finds"), kind="snare_find", selector=snare_finds_for_user,
-        filters=(*_COMMON, "species", "state"), search=("notes",), state_field="state",
-        species_filter=lambda name: Q(catch_species__scientific_name=name),
+        slug="snare-finds", model=SnareFind, title=gettext_lazy("Snare finds"), kind="snare_find",
+        selector=snare_finds_for_user, filters=(*_COMMON, "species", "state"), search=("notes",),
+        state_field="state", species_filter=lambda name: Q(catch_species__scientific_name=name),
     ),
     "incidents": Section(
-        slug="incidents", model=Incident, title=gettext_lazy("Incidents"), kind="incident", selector=incidents_for_user,
-        filters=(*_COMMON, "species", "kind"), search=("description", "notes"), kind_field="kind",
-        species_filter=_incident_species,
+        slug="incidents", model=Incident, title=gettext_lazy("Incidents"), kind="incident",
+        selector=incidents_for_user, filters=(*_COMMON, "species", "kind"), search=("description", "notes"),
+        kind_field="kind", species_filter=_incident_species,
     ),
     "detections": Section(
-        slug="detections", model=Detection, title=gettext_lazy("Wildlife detections"), kind="detection", selector=detections_for_user,
-        filters=(*_COMMON, "species", "kind"), search=("notes", "individual_id", "species__common_name_en",
-                                                       "species__common_name_ru", "species__scientific_name"),
+        slug="detections", model=Detection, title=gettext_lazy("Wildlife detections"), kind="detection",
+        selector=detections_for_user, filters=(*_COMMON, "species", "kind"),
+        search=("notes", "individual_id", "species__common_name_en", "species__common_name_ru",
+                "species__scientific_name"),
         kind_field="method", species_filter=lambda name: Q(species__scientific_name=name),
     ),
+    "actions": Section(
+        slug="actions", model=EnforcementAction, title=gettext_lazy("Enforcement actions"), kind="action",
+        selector=actions_shown, filters=(*_COMMON, "kind"), team_field="team_id", kind_field="kind",
+        search=("description", "protocol_number", "place_name"),
+    ),
+    "cases": Section(
+        slug="cases", model=Case, title=gettext_lazy("Cases"), selector=cases_shown, filters=("start", "end", "state"),
+        search=("number", "agency", "charges"), time_field="opened_on", date_only=True, located=False,
+        state_field="status", managers_only=True,
+    ),
 }  # fmt: skip
-
-
-def register_section(section: Section) -> None:
-    """Sections kept elsewhere (enforcement actions and cases) join the browser here."""
-    SECTIONS[section.slug] = section
 
 
 def day_bounds(reserve: Reserve, start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -117,14 +144,19 @@ def day_bounds(reserve: Reserve, start: date | None, end: date | None) -> tuple[
 def browse_rows(*, section: Section, user: User, reserve: Reserve, filters: dict[str, Any]) -> QuerySet:
     """The section's rows the user may see in the reserve, filtered; newest first (by the time shown)."""
     rows = section.selector(user=user).filter(reserve=reserve)
-    first, after = day_bounds(reserve, filters.get("start"), filters.get("end"))
+    if section.date_only:
+        first, after = filters.get("start"), filters.get("end") and filters["end"] + timedelta(days=1)
+    else:
+        first, after = day_bounds(reserve, filters.get("start"), filters.get("end"))
     if first:
         rows = rows.filter(**{f"{section.time_field}__gte": first})
     if after:
         rows = rows.filter(**{f"{section.time_field}__lt": after})
     if filters.get("patrol"):
         rows = rows.filter(display_patrol_id=filters["patrol"].pk)
-    if filters.get("team"):
+    if filters.get("team") and section.team_field:
+        rows = rows.filter(**{section.team_field: filters["team"].pk})
+    elif filters.get("team"):
         rows = rows.filter(display_patrol_id__in=Patrol.objects.filter(team=filters["team"]).values("pk"))
     if filters.get("valley"):
         rows = rows.filter(in_valley(reserve, filters["valley"]))
@@ -143,19 +175,19 @@ def browse_rows(*, section: Section, user: User, reserve: Reserve, filters: dict
 
 
 def map_points(rows: QuerySet, limit: int = MAP_LIMIT) -> tuple[list[dict[str, Any]], bool]:
-    """(points, capped): the shown location of up to `limit` rows, one query."""
+    """(points, capped): the shown location of up to `limit` rows with one, one query."""
+    rows = rows.filter(display_location__isnull=False)
     values = list(rows.values("pk", "display_location", "location_generalised")[: limit + 1])
     points = [
         {"id": v["pk"], "lon": v["display_location"].x, "lat": v["display_location"].y,
          "generalised": v["location_generalised"]}
         for v in values[:limit]
-        if v["display_location"] is not None
     ]  # fmt: skip
     return points, len(values) > limit
 
 
 def patrol_labels(*, user: User, patrol_ids: Iterable[int | None]) -> dict[int, str]:
-    """"Team, date" of each patrol id shown (ids the rows show already: generalised rows show none)."""
+    """ "Team, date" of each patrol id shown (ids the rows show already: generalised rows show none)."""
     ids = {pk for pk in patrol_ids if pk}
     if not ids:
         return {}
@@ -170,9 +202,11 @@ def _patrol_label(patrol: Patrol) -> str:
 
 def patrol_choices(*, user: User, reserve: Reserve, limit: int = 300) -> list[tuple[int, str]]:
     """The latest patrols the user may see, for the filter's list (any visible patrol id is accepted)."""
-    patrols = patrols_for_user(user=user).filter(reserve=reserve).order_by(
-        F("actual_start").desc(nulls_last=True), "-planned_start", "-id"
-    )[:limit]
+    patrols = (
+        patrols_for_user(user=user)
+        .filter(reserve=reserve)
+        .order_by(F("actual_start").desc(nulls_last=True), "-planned_start", "-id")[:limit]
+    )
     return [(p.pk, _patrol_label(p)) for p in patrols]
 
 

@@ -6,8 +6,10 @@ exactly what the API shows them: their reserves only, rangers their teams' recor
 and days without clearance, no suspects unless manager or administrator.
 """
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,11 +20,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from patrol.reserves.context_processors import current_reserve
-from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import WRITE_ALL_ROLES, role_get
+from threats.enforcement.selectors import evidence_for_user
 from threats.records.browser.chain import DETAIL_CONTEXT
 from threats.records.browser.forms import BrowseFilterForm
-from threats.records.browser.photos import original_allowed, original_path, photo_record_get, thumbnail_bytes
+from threats.records.browser.photos import (
+    evidence_original_allowed,
+    evidence_thumbnail_bytes,
+    original_allowed,
+    original_path,
+    photo_record_get,
+    thumbnail_bytes,
+)
 from threats.records.browser.rows import decorate
 from threats.records.browser.selectors import SECTIONS, Section, browse_rows, map_points
 
@@ -36,8 +45,9 @@ def _section(slug: str) -> Section:
     return section
 
 
-def _reserve_or_none(request: HttpRequest) -> Reserve | None:
-    return current_reserve(request).get("current_reserve")
+def _sections_for(role: str | None) -> list[Section]:
+    """The lists a role may open: cases (with their suspects) are for managers and administrators."""
+    return [s for s in SECTIONS.values() if not s.managers_only or role in WRITE_ALL_ROLES]
 
 
 @login_required
@@ -50,10 +60,14 @@ def browse_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def browse(request: HttpRequest, section: str) -> HttpResponse:
     current = _section(section)
-    reserve = _reserve_or_none(request)
-    context: dict[str, Any] = {"section": current, "sections": list(SECTIONS.values()), "reserve": reserve}
+    shell = current_reserve(request)
+    reserve, role = shell.get("current_reserve"), shell.get("current_role")
+    sections = _sections_for(role)
+    context: dict[str, Any] = {"section": current, "sections": sections, "reserve": reserve}
     if reserve is None:
         return render(request, "records/browse.html", context)
+    if current not in sections:
+        raise PermissionDenied(_("Cases are for the reserve's managers and administrators."))
     form = BrowseFilterForm(request.GET, section=current, user=request.user, reserve=reserve)
     status = 200
     if form.is_valid():
@@ -62,16 +76,17 @@ def browse(request: HttpRequest, section: str) -> HttpResponse:
         rows, status = current.selector(user=request.user).none(), 400
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     decorate(page.object_list, section=current, user=request.user, reserve=reserve)
-    points, capped = map_points(rows)
+    points, capped = map_points(rows) if current.located else ([], False)
     for point in points:
         point["url"] = reverse("records-detail", args=[current.slug, point["id"]])
     query = request.GET.copy()
     query.pop("page", None)
     context.update({
         "form": form, "page": page, "rows": page.object_list, "query": query.urlencode(),
-        "map": {"points": points, "capped": capped, "boundary": reserve.boundary.geojson,
-                "label": str(current.title), "generalised": _("generalised to the grid cell and day"),
-                "open": _("Open")},
+        "map": None if not current.located else {
+            "points": points, "capped": capped, "boundary": reserve.boundary.geojson, "label": str(current.title),
+            "generalised": _("generalised to the grid cell and day"), "open": _("Open"),
+        },
         "capped": capped,
     })  # fmt: skip
     return render(request, f"records/browse_{current.slug}.html", context, status=status)
@@ -114,6 +129,35 @@ def photo_original(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("The photo's file is missing."))
     response = FileResponse(path.open("rb"), content_type=photo.content_type)
     response["Content-Disposition"] = f'inline; filename="{path.name}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = evidence_for_user(user=request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404(_("No such evidence item."))
+    response = HttpResponse(evidence_thumbnail_bytes(item), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def evidence_original(request: HttpRequest, pk: int) -> HttpResponse:
+    item = evidence_for_user(user=request.user).filter(pk=pk).first()
+    if item is None or not item.path:
+        raise Http404(_("No such evidence item."))
+    if not evidence_original_allowed(user=request.user, item=item):
+        raise PermissionDenied(_("Originals of evidence are for the reserve's managers and administrators."))
+    path = Path(settings.IRBIS_PRIVATE_ROOT) / item.path
+    if not path.exists():
+        raise Http404(_("The photo's file is missing."))
+    response = FileResponse(path.open("rb"), content_type=item.content_type or "application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
