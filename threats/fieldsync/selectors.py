@@ -4,9 +4,11 @@ Every read is scoped through the tenancy selectors (patrol.selectors, threats.se
 """
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from patrol.patrols.models import Patrol
 from patrol.patrols.selectors import patrols_for_user
@@ -92,6 +94,7 @@ def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
             for s in species_list()
         ],
         "teams": [{"id": t.pk, "name": t.name} for t in teams_for_user(user=user).filter(reserve=reserve)],
+        "incidents": recent_incidents(user=user, reserve=reserve),
         "patrols": [
             {
                 "id": p.pk,
@@ -106,3 +109,15 @@ def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
             for p in patrols
         ],
     }
+
+
+def recent_incidents(*, user: User, reserve: Reserve, days: int = 60, limit: int = 50) -> list[dict[str, Any]]:
+    """Incidents a seizure or protocol may be logged at: the user's visible ones of the last `days`, newest
+    first, with the day shown (as the API shows it: a generalised incident's day, never its minute)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = incidents_for_user(user=user).filter(reserve=reserve, display_time__gte=since)[:limit]
+    return [
+        {"id": i.pk, "client_uuid": str(i.client_uuid) if i.client_uuid else None, "kind": i.kind,
+         "day": i.display_time.date().isoformat()}
+        for i in rows
+    ]  # fmt: skip

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET
 
 from threats.fieldsync.texts import field_choices, field_strings
 
-ASSETS = ["field/app.css", "field/db.js", "field/app.js", "field/icon-192.png", "field/icon-512.png"]
+ASSETS = ["field/app.css", "field/db.js", "field/seizure.js", "field/app.js", "field/icon-192.png",
+          "field/icon-512.png"]  # fmt: skip
 
 
 @lru_cache(maxsize=1)

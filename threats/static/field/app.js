@@ -152,12 +152,19 @@
         h("button", { id: "new-snare", onclick: () => showForm("snare_find") }, t("snare_find")),
         h("button", { id: "new-incident", onclick: () => showForm("incident") }, t("incident")),
         h("button", { id: "new-sign", onclick: () => showForm("detection") }, t("sign")),
+        ...FieldSeizure.buttons(seizureUi),
         h("button", { id: "show-queue", class: "secondary", onclick: showQueue }, t("queue"))),
       h("p", { id: "waiting-detail" }),
       h("button", { id: "sync-now", class: "secondary", onclick: () => sync() }, t("sync_now")),
       h("button", { id: "log-out", class: "secondary", onclick: () => signedOut() }, t("log_out")));
     renderStatus();
   }
+
+  // seizure.js: a seizure or a protocol at an incident, with these helpers
+  const seizureUi = { h, t, field, select, app, config: CONFIG, boot: () => state.boot || {}, home: showHome,
+                      message: setMessage, locationBlock: () => locationBlock(), patrolSelect: () => patrolSelect(),
+                      patrolRef: (v) => patrolRef(v), preparePhoto: (f) => preparePhoto(f), uuid, nowIso,
+                      syncSoon: () => syncSoon() };
 
   // --- GPS: the best of a few readings -----------------------------------------------------------------
   function bestFix(onUpdate) {
@@ -495,7 +502,7 @@
         });
       }
       const unsynced = new Set((await FieldDB.all("outbox")).map((i) => i.client_uuid));
-      for (const photo of (await FieldDB.all("photos")).filter((p) => p.state !== "rejected" && !unsynced.has(p.record_uuid))) {
+      for (const photo of (await FieldDB.all("photos")).filter((p) => p.state !== "rejected" && !unsynced.has(p.parent_uuid || p.record_uuid))) {
         const response = await call("PUT", CONFIG.api.photos + photo.record_uuid + "/" + photo.sha256 + "/",
           new Blob([photo.data], { type: photo.content_type }),
           { "Content-Type": photo.content_type, "X-Original-SHA256": photo.original_sha256, "X-Downscaled": photo.downscaled ? "1" : "0" });
