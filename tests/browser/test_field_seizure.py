@@ -57,7 +57,8 @@ def test_a_seizure_logged_offline_at_an_incident_syncs_once_with_its_photo(brows
     page.click("#new-seizure")
     page.wait_for_selector("#action-form[data-mode=seizure]")
     options = page.locator("#f-incident option").all_inner_texts()
-    assert len(options) == 1 and options[0].startswith("Poacher camp, ") and options[0].endswith("(logged on this phone)")
+    assert len(options) == 1 and options[0].startswith("Poacher camp, ")
+    assert options[0].endswith("(logged on this phone)")
     page.wait_for_selector("[data-testid=fix][data-accuracy='6']")
     page.select_option("#f-item-kind-0", "snares")
     page.click("#f-item-quantity-0 + button")  # "+": two snares

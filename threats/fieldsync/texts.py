@@ -43,7 +43,7 @@ def field_strings() -> dict[str, str]:
         "items_waiting": _("{r} records, {p} photos, {t} track points waiting"),
         "count_invalid": _("Count must be 1 or more."),
         # seizures and protocols at an incident (seizure.js)
-        "seizure": _("Seizure"), "protocol": _("Protocol"), "action": _("Seizure or protocol"),
+        "seizure": _("Seizure"), "protocol": _("Protocol"), "action_item": _("Seizure or protocol"),
         "at_incident": _("At incident"), "this_phone": _("logged on this phone"),
         "no_incidents": _("Log the incident first: seizures and protocols are logged at an incident."),
         "seized": _("Seized items"), "add_item": _("Add an item"), "remove_item": _("Remove"),

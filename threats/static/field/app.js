@@ -334,7 +334,7 @@
       const card = (title, row) => h("div", { class: "card" + (row.state === "rejected" ? " rejected" : "") },
         h("strong", {}, title), " ", row.recorded_at || "", row.state === "rejected" ? h("div", {}, t("rejected") + ": " + JSON.stringify(row.errors || row.error)) : null);
       app.replaceChildren(h("h1", {}, t("queue")), h("p", { id: "waiting-detail" }),
-        ...outbox.map((i) => card(t(i.kind === "detection" ? "sign" : i.kind === "track_points" ? "points" : i.kind === "patrol" ? "patrol" : i.kind), i)),
+        ...outbox.map((i) => card(t(i.kind === "detection" ? "sign" : i.kind === "track_points" ? "points" : i.kind === "action" ? "action_item" : i.kind), i)),
         ...edits.map((e) => card(t("patrol") + " ✎", e)),
         ...photos.map((p) => card(t("photo"), p)),
         h("button", { class: "secondary", onclick: showHome }, t("back")));
