@@ -32,7 +32,7 @@ def jpeg(width=640, height=480, colour=(150, 40, 40)) -> bytes:
 def world(settings, tmp_path):
     settings.IRBIS_PRIVATE_ROOT = tmp_path / "private"
     reserve = ReserveFactory(slug="argut", name="Argut")
-    manager = member(reserve, Role.MANAGER, clearance=True, username="aigul")
+    member(reserve, Role.MANAGER, clearance=True, username="aigul")
     member(reserve, Role.ANALYST, username="sasha")
     ranger = member(reserve, Role.RANGER, username="ivan")
     team = TeamFactory(reserve=reserve, name="Argut team", members=[ranger])
