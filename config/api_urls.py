@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from patrol.patrols.api import views as patrol_views
 from patrol.reserves.api import views as reserve_views
 from patrol.routing import api as routing_views
+from threats.enforcement.api import views as enforcement_views
 from threats.fieldsync.api import views as sync_views
 from threats.records.api import views as records_views
 from threats.risk.api import views as risk_views
@@ -24,6 +25,11 @@ router.register("snare-finds", records_views.SnareFindViewSet, basename="snare-f
 router.register("incidents", records_views.IncidentViewSet, basename="incident")
 router.register("detections", records_views.DetectionViewSet, basename="detection")
 router.register("camera-deployments", records_views.CameraDeploymentViewSet, basename="camera-deployment")
+router.register("enforcement-actions", enforcement_views.EnforcementActionViewSet, basename="enforcement-action")
+router.register("suspects", enforcement_views.SuspectViewSet, basename="suspect")
+router.register("cases", enforcement_views.CaseViewSet, basename="case")
+router.register("evidence", enforcement_views.EvidenceItemViewSet, basename="evidence-item")
+router.register("custody-events", enforcement_views.CustodyEventViewSet, basename="custody-event")
 
 urlpatterns = [
     path("auth/token/", reserve_views.AuthTokenView.as_view(), name="api-token"),

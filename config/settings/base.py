@@ -126,6 +126,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "threats.enforcement.models.Case.Status",
+        "JobStatusEnum": "patrol.jobs.models.Job.Status",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -179,6 +183,8 @@ IRBIS_SYNC_ACCURACY_FLAG_M = env.float("IRBIS_SYNC_ACCURACY_FLAG_M", default=100
 
 # Evidence originals (threats/enforcement): kept byte for byte under IRBIS_PRIVATE_ROOT/evidence/.
 IRBIS_EVIDENCE_MAX_BYTES = env.int("IRBIS_EVIDENCE_MAX_BYTES", default=100 * 1024 * 1024)
+# TrueType fonts embedded in PDFs (DejaVu Sans covers Cyrillic; Debian package fonts-dejavu-core).
+IRBIS_PDF_FONT_DIR = env.path("IRBIS_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
 
 # --- Risk model recompute: debounce after new data, and nightly (threats/risk_services.py) -----------
 # A recompute starts IRBIS_RISK_DEBOUNCE_SECONDS after the first new record (later records join it);

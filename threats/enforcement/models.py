@@ -309,14 +309,14 @@ class CustodyEvent(models.Model):
     occurred_at = models.DateTimeField(_("time"))
     from_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("from (user)"),
+        verbose_name=_("handed over by (user)"),
     )  # fmt: skip
-    from_name = models.CharField(_("from"), max_length=200, blank=True, help_text=_("Name and position."))
+    from_name = models.CharField(_("handed over by"), max_length=200, blank=True, help_text=_("Name and position."))
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("to (user)"),
+        verbose_name=_("received by (user)"),
     )  # fmt: skip
-    to_name = models.CharField(_("to"), max_length=200, blank=True, help_text=_("Name and position."))
+    to_name = models.CharField(_("received by"), max_length=200, blank=True, help_text=_("Name and position."))
     place_name = models.CharField(_("place"), max_length=200, blank=True)
     location = models.PointField(_("location"), srid=WGS84, null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)

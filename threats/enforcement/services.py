@@ -138,6 +138,13 @@ def suspect_update(*, actor: User, suspect: Suspect, data: dict[str, Any]) -> Su
     return _save(suspect)
 
 
+@transaction.atomic
+def suspect_delete(*, actor: User, suspect: Suspect) -> None:
+    """Personal data is removed when no longer needed; cases and actions keep their other facts."""
+    require_manager(user=actor, reserve=suspect.reserve)
+    suspect.delete()
+
+
 CASE_LINKS = ("incidents", "suspects")
 
 
@@ -257,16 +264,28 @@ def evidence_item_from_bytes(*, content: bytes, **kwargs: Any) -> EvidenceItem:
     return evidence_item_create(stream=io.BytesIO(content), **kwargs)
 
 
+EVIDENCE_EDITABLE = ("description", "quantity", "action", "case", "incident", "place_name")
+
+
 @transaction.atomic
+def evidence_item_update(*, actor: User, item: EvidenceItem, data: dict[str, Any]) -> EvidenceItem:
+    """Managers correct an item's words and links (to a case, an action, an incident); its file, hash, kind,
+    collector and custody never change."""
+    require_manager(user=actor, reserve=item.reserve)
+    fixed = sorted(set(data) - set(EVIDENCE_EDITABLE))
+    if fixed:
+        raise ValidationError({name: _("Fixed when the item was registered.") for name in fixed})
+    _same_reserve(item.reserve, **{k: v for k, v in data.items() if k in ("action", "case", "incident")})
+    for field, value in data.items():
+        setattr(item, field, value)
+    return _save(item)
+
+
 def evidence_item_link(*, actor: User, item: EvidenceItem, case: Case | None = None,
                        action: EnforcementAction | None = None) -> EvidenceItem:  # fmt: skip
-    """Managers attach an item to a case or an action (the file, hash and custody never change)."""
-    require_manager(user=actor, reserve=item.reserve)
-    _same_reserve(item.reserve, case=case, action=action)
-    item.case = case if case is not None else item.case
-    item.action = action if action is not None else item.action
-    item.save(update_fields=["case", "action"])
-    return item
+    """Managers attach an item to a case or an action."""
+    data = {name: value for name, value in (("case", case), ("action", action)) if value is not None}
+    return evidence_item_update(actor=actor, item=item, data=data)
 
 
 @transaction.atomic

@@ -57,9 +57,6 @@ class EvidenceItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EvidenceItem
 
-    class Params:
-        content = None  # bytes: stored as the item's original under IRBIS_PRIVATE_ROOT
-
     reserve = factory.SubFactory(ReserveFactory)
     kind = EvidenceItem.Kind.SNARES
     quantity = 1
@@ -67,7 +64,8 @@ class EvidenceItemFactory(factory.django.DjangoModelFactory):
     location = factory.LazyFunction(lambda: Point(87.42, 50.12, srid=4326))
 
     @classmethod
-    def _create(cls, model_class, *args, content=None, **kwargs):
+    def _create(cls, model_class, *args, content: bytes | None = None, **kwargs):
+        """`content`: bytes stored as the item's original under IRBIS_PRIVATE_ROOT (hash, size and path set)."""
         if content is not None:
             content_type = kwargs.get("content_type") or "image/jpeg"
             path, sha256, size = evidence_file_store(
