@@ -218,3 +218,30 @@ def test_a_photo_that_is_not_an_image_is_not_found_rather_than_an_error(client, 
     photo = photo_of(find, "snare_find", b"\xff\xd8\xff not really a jpeg", private_root)
     client.force_login(manager_a)
     assert client.get(f"/records/photos/{photo.pk}/thumbnail.jpg").status_code == 404
+
+
+@pytest.mark.parametrize(("section", "budget"), [("actions", 14), ("cases", 8)])
+def test_actions_and_cases_lists_cost_the_same_queries_for_3_or_30_rows(client, manager_a, manager_b, reserve_a,
+                                                                        team_a, section, budget):  # fmt: skip
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(n):
+        patrol = PatrolFactory(reserve=reserve_a, team=team_a)
+        for _ in range(n):
+            EnforcementActionFactory(reserve=reserve_a, patrol=patrol, team=team_a, protocol_number="AP")
+            CaseFactory(reserve=reserve_a)
+
+    client.force_login(manager_a)
+    counts = []
+    for n in (3, 27):
+        make(n)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/records/{section}/")
+        assert response.status_code == 200
+        assert len(re.findall(r'<tr data-id="', response.content.decode())) == (3 if n == 3 else 30)
+        counts.append(len(queries))
+    assert counts == [budget, budget]
+    # another reserve's manager sees none of them
+    client.force_login(manager_b)
+    assert re.findall(r'<tr data-id="', client.get(f"/records/{section}/").content.decode()) == []
