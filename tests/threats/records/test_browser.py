@@ -168,3 +168,20 @@ def test_a_list_costs_the_same_queries_for_3_or_30_rows(client, manager_a, reser
         counts.append(len(queries))
     assert counts == [budget, budget]
     assert SnareFind.objects.count() == 30
+
+
+def test_the_browser_speaks_russian(client, manager_a, world):
+    client.force_login(manager_a)
+    page = client.get("/records/snare-finds/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Записи: Reserve A" in page and ">Дела</a>" in page and "3 записи" in page
+    assert "Применить" in page and "Место (шир., долг.)" in page
+
+
+def test_a_user_of_no_reserve_is_told_so(client, db):
+    from tests.patrol.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get("/records/snare-finds/")
+    assert response.status_code == 200
+    assert "You are not a member of any reserve." in response.content.decode()
+    assert client.get("/records/snare-finds/1/").status_code == 404
