@@ -245,3 +245,23 @@ def test_actions_and_cases_lists_cost_the_same_queries_for_3_or_30_rows(client, 
     # another reserve's manager sees none of them
     client.force_login(manager_b)
     assert re.findall(r'<tr data-id="', client.get(f"/records/{section}/").content.decode()) == []
+
+
+def test_an_action_at_a_generalised_incident_does_not_give_its_minute_patrol_or_people_away(client, analyst_a,
+                                                                                            manager_a, chain):  # fmt: skip
+    """The camp's snare held a musk deer (sensitive): the analyst sees the camp on its day and cell, and so the
+    action there on its day, without its team, patrol, collector or the people in its custody log."""
+    action = chain["action"]
+    html = body(client, analyst_a, f"/records/actions/{action.pk}/")
+    assert f"{action.taken_at:%Y-%m-%d}" in html and f"{action.taken_at:%H:%M}" not in html
+    assert "Team A" not in html and "ranger_a" not in html and "Sgt. Orlov" not in html
+    team = action.team_id
+    listing = body(client, analyst_a, f"/records/actions/?team={team}")
+    assert re.findall(r'<tr data-id="(\d+)">', listing) == []
+    chain_html = body(client, analyst_a, f"/records/incidents/{chain['camp'].pk}/")
+    assert "ranger_a" not in chain_html and "Sgt. Orlov" not in chain_html
+    # with clearance, all of it
+    cleared = body(client, manager_a, f"/records/actions/{action.pk}/")
+    assert "Team A" in cleared and "Sgt. Orlov" in cleared and f"{action.taken_at:%H:%M}" in cleared
+    assert re.findall(r'<tr data-id="(\d+)">', body(client, manager_a, f"/records/actions/?team={team}")) == [
+        str(action.pk)]  # fmt: skip

@@ -49,7 +49,8 @@ def incident_chain(*, record: Incident, user: User) -> dict[str, Any]:
     evidence = _evidence(user=user, where=Q(incident=record) | Q(action__incidents=record))
     suspects = _suspects(user=user, reserve=reserve,
                          where=Q(enforcement_actions__incidents=record) | Q(cases__incidents=record))  # fmt: skip
-    return {"finds": finds, "actions": actions, "cases": cases, "evidence": _unique(evidence), "suspects": suspects}
+    return {"finds": finds, "actions": actions, "cases": cases, "evidence": _unique(evidence), "suspects": suspects,
+            "coarse": record.location_generalised}  # fmt: skip
 
 
 def _unique(rows: list[Any]) -> list[Any]:
@@ -71,6 +72,7 @@ def action_context(*, record: EnforcementAction, user: User) -> dict[str, Any]:
         "incidents": incidents, "case": case,
         "evidence": _evidence(user=user, where=Q(action=record)),
         "suspects": _suspects(user=user, reserve=record.reserve, where=Q(enforcement_actions=record)),
+        "coarse": record.time_generalised,
     }  # fmt: skip
 
 
@@ -84,6 +86,7 @@ def case_context(*, record: Case, user: User) -> dict[str, Any]:
         "events": list(record.events.order_by("occurred_on", "id")),
         "evidence": _unique(_evidence(user=user, where=Q(case=record) | Q(action__case=record))),
         "suspects": _suspects(user=user, reserve=record.reserve, where=Q(cases=record)),
+        "coarse": any(i.location_generalised for i in incidents),
     }  # fmt: skip
 
 

@@ -17,7 +17,7 @@ def shown_time(record: Any, reserve: Reserve) -> str:
         return ""
     if not isinstance(when, datetime):  # a date (a case's opening)
         return f"{when:%Y-%m-%d}"
-    if getattr(record, "location_generalised", False):
+    if getattr(record, "time_generalised", getattr(record, "location_generalised", False)):
         return f"{when.astimezone(UTC):%Y-%m-%d}"
     return f"{when.astimezone(ZoneInfo(reserve.timezone or 'UTC')):%Y-%m-%d %H:%M}"
 

@@ -9,12 +9,28 @@ on the exact values would narrow a generalised record below its cell and day by 
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.gis.db.models import GeometryField
-from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDay
 from django.utils.translation import gettext_lazy
 
 from patrol.patrols.models import Patrol
@@ -22,7 +38,8 @@ from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import User
 from patrol.terrain.models import ValleyReach
-from threats.enforcement.models import Case, EnforcementAction
+from threats.enforcement.models import Case as CaseFile
+from threats.enforcement.models import EnforcementAction
 from threats.enforcement.selectors import actions_for_user, cases_for_user
 from threats.fieldsync.models import Photo
 from threats.records.models import Detection, Incident, SnareFind
@@ -86,18 +103,25 @@ def _incident_species(name: str) -> Q:
 
 
 def actions_shown(*, user: User) -> QuerySet[EnforcementAction]:
-    """Actions as the browser lists them: their own time, patrol and reporter (only the place is generalised,
-    threats.enforcement.selectors), under the names the record lists use."""
-    return (
-        actions_for_user(user=user)
-        .annotate(
-            display_time=F("taken_at"), display_patrol_id=F("patrol_id"), display_reported_by=F("reported_by__username")
-        )
-        .order_by("-taken_at", "-id")
-    )
+    """Actions as the browser lists them, under the names the record lists use. Their place is generalised by
+    threats.enforcement.selectors; an action at an incident the user sees generalised is shown like that
+    incident, on its day without patrol, team or reporter: its minute and patrol would place the incident."""
+    hidden = Q(Exists(incidents_for_user(user=user).filter(enforcement_actions=OuterRef("pk"),
+                                                           location_generalised=True)))  # fmt: skip
+
+    def shown(exact: Any, coarse: Any, output: Any) -> Case:
+        return Case(When(hidden, then=coarse), default=exact, output_field=output)
+
+    return actions_for_user(user=user).annotate(
+        time_generalised=shown(Value(False), Value(True), BooleanField()),
+        display_time=shown(F("taken_at"), TruncDay("taken_at", tzinfo=UTC), DateTimeField()),
+        display_patrol_id=shown(F("patrol_id"), Value(None), IntegerField()),
+        display_team_id=shown(F("team_id"), Value(None), IntegerField()),
+        display_reported_by=shown(F("reported_by__username"), Value(None), CharField()),
+    ).order_by("-display_time", "-id")
 
 
-def cases_shown(*, user: User) -> QuerySet[Case]:
+def cases_shown(*, user: User) -> QuerySet[CaseFile]:
     return cases_for_user(user=user).annotate(display_time=F("opened_on")).order_by("-opened_on", "-id")
 
 
@@ -122,11 +146,11 @@ SECTIONS: dict[str, Section] = {
     ),
     "actions": Section(
         slug="actions", model=EnforcementAction, title=gettext_lazy("Enforcement actions"), kind="action",
-        selector=actions_shown, filters=(*_COMMON, "kind"), team_field="team_id", kind_field="kind",
+        selector=actions_shown, filters=(*_COMMON, "kind"), team_field="display_team_id", kind_field="kind",
         search=("description", "protocol_number", "place_name"),
     ),
     "cases": Section(
-        slug="cases", model=Case, title=gettext_lazy("Cases"), selector=cases_shown, filters=("start", "end", "state"),
+        slug="cases", model=CaseFile, title=gettext_lazy("Cases"), selector=cases_shown, filters=("start", "end", "state"),
         search=("number", "agency", "charges"), time_field="opened_on", date_only=True, located=False,
         state_field="status", managers_only=True,
     ),
