@@ -247,8 +247,8 @@ def test_actions_and_cases_lists_cost_the_same_queries_for_3_or_30_rows(client, 
     assert re.findall(r'<tr data-id="', client.get(f"/records/{section}/").content.decode()) == []
 
 
-def test_an_action_at_a_generalised_incident_does_not_give_its_minute_patrol_or_people_away(client, analyst_a,
-                                                                                            manager_a, chain):  # fmt: skip
+def test_an_action_at_a_generalised_incident_gives_away_no_minute_patrol_or_people(client, analyst_a, manager_a,
+                                                                                     chain):  # fmt: skip
     """The camp's snare held a musk deer (sensitive): the analyst sees the camp on its day and cell, and so the
     action there on its day, without its team, patrol, collector or the people in its custody log."""
     action = chain["action"]

@@ -112,13 +112,17 @@ def actions_shown(*, user: User) -> QuerySet[EnforcementAction]:
     def shown(exact: Any, coarse: Any, output: Any) -> Case:
         return Case(When(hidden, then=coarse), default=exact, output_field=output)
 
-    return actions_for_user(user=user).annotate(
-        time_generalised=shown(Value(False), Value(True), BooleanField()),
-        display_time=shown(F("taken_at"), TruncDay("taken_at", tzinfo=UTC), DateTimeField()),
-        display_patrol_id=shown(F("patrol_id"), Value(None), IntegerField()),
-        display_team_id=shown(F("team_id"), Value(None), IntegerField()),
-        display_reported_by=shown(F("reported_by__username"), Value(None), CharField()),
-    ).order_by("-display_time", "-id")
+    return (
+        actions_for_user(user=user)
+        .annotate(
+            time_generalised=shown(Value(False), Value(True), BooleanField()),
+            display_time=shown(F("taken_at"), TruncDay("taken_at", tzinfo=UTC), DateTimeField()),
+            display_patrol_id=shown(F("patrol_id"), Value(None), IntegerField()),
+            display_team_id=shown(F("team_id"), Value(None), IntegerField()),
+            display_reported_by=shown(F("reported_by__username"), Value(None), CharField()),
+        )
+        .order_by("-display_time", "-id")
+    )
 
 
 def cases_shown(*, user: User) -> QuerySet[CaseFile]:
@@ -150,7 +154,8 @@ SECTIONS: dict[str, Section] = {
         search=("description", "protocol_number", "place_name"),
     ),
     "cases": Section(
-        slug="cases", model=CaseFile, title=gettext_lazy("Cases"), selector=cases_shown, filters=("start", "end", "state"),
+        slug="cases", model=CaseFile, title=gettext_lazy("Cases"), selector=cases_shown,
+        filters=("start", "end", "state"),
         search=("number", "agency", "charges"), time_field="opened_on", date_only=True, located=False,
         state_field="status", managers_only=True,
     ),
