@@ -160,12 +160,6 @@
     renderStatus();
   }
 
-  // seizure.js: a seizure or a protocol at an incident, with these helpers
-  const seizureUi = { h, t, field, select, app, config: CONFIG, boot: () => state.boot || {}, home: showHome,
-                      message: setMessage, locationBlock: () => locationBlock(), patrolSelect: () => patrolSelect(),
-                      patrolRef: (v) => patrolRef(v), preparePhoto: (f) => preparePhoto(f), uuid, nowIso,
-                      syncSoon: () => syncSoon() };
-
   // --- GPS: the best of a few readings -----------------------------------------------------------------
   function bestFix(onUpdate) {
     return new Promise((resolve) => {
@@ -257,6 +251,12 @@
     if (value.startsWith("id:")) return { patrol: Number(value.slice(3)) };
     return {};
   }
+
+  // seizure.js: a seizure or a protocol at an incident, with these helpers
+  const seizureUi = { h, t, field, select, app, config: CONFIG, boot: () => state.boot || {}, home: showHome,
+                      message: setMessage, locationBlock: () => locationBlock(), patrolSelect: () => patrolSelect(),
+                      patrolRef: (v) => patrolRef(v), preparePhoto: (f) => preparePhoto(f), uuid, nowIso,
+                      syncSoon: () => syncSoon() };
 
   function showForm(kind) {
     const species = ((state.boot && state.boot.species) || []).map((s) => [s.scientific_name, (LANG === "ru" && s.ru) || s.en]);
