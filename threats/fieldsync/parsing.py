@@ -184,6 +184,12 @@ _TIME = _nullable(parse_time)
 
 # Per kind, a parser of the JSON value of each field the phone may send: JSON types to Python types only.
 PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    Kind.ACTION: {  # a seizure or a protocol at an incident (actions.py)
+        "reserve": _reserve, "location": _nullable(_point), "place_name": _text, **_REFS, "kind": _as_is,
+        "taken_at": parse_time, "description": _text, "protocol_number": _text, "fine_amount": _nullable(_decimal),
+        "fine_currency": _text, "incident": _nullable(lambda v: _int(v, minimum=1)),
+        "incident_uuid": _nullable(_uuid), "items": _seized_items,
+    },
     Kind.SNARE_FIND: {
         **_RECORD, "found_at": parse_time, "count": _int, "material": _as_is, "state": _as_is, "placement": _as_is,
         "catch_species": _nullable(_as_is), "catch_condition": _as_is, "action": _as_is,
@@ -201,17 +207,8 @@ PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "status": _as_is, "actual_start": _TIME, "actual_end": _TIME,
     },
     Kind.TRACK_POINTS: {"reserve": _reserve, **_REFS, "segment": lambda v: _int(v, minimum=0), "points": _as_is},
-    Kind.ACTION: {
-        "reserve": _reserve, "location": _nullable(_point), "place_name": _text, **_REFS, "kind": _as_is,
-        "taken_at": parse_time, "description": _text, "protocol_number": _text, "fine_amount": _nullable(_decimal),
-        "fine_currency": _text, "incident": _nullable(lambda v: _int(v, minimum=1)),
-        "incident_uuid": _nullable(_uuid), "items": _seized_items,
-    },
 }  # fmt: skip
 REQUIRED = {Kind.PATROL: {"team"}, Kind.TRACK_POINTS: {"points"}}  # the record kinds': validation.CLEANERS
-SYNC_CLEANERS = {**CLEANERS, Kind.ACTION: action_clean}
-# Links resolved to objects after the claim (ingest), not by the cleaners.
-REFS = ("patrol", "patrol_uuid", "team", "snare_find_uuids", "incident", "incident_uuid")
 
 
 def _track_points(value: Any, rules: _Rules) -> list[tuple[datetime, Point, float | None]]:
@@ -234,6 +231,11 @@ def _track_points(value: Any, rules: _Rules) -> list[tuple[datetime, Point, floa
         except ValueError as exc:
             raise ValueError(_("Point %(n)d: %(error)s") % {"n": number, "error": exc}) from exc
     return points
+
+
+SYNC_CLEANERS = {**CLEANERS, Kind.ACTION: action_clean}
+# Links resolved to objects after the claim (ingest), not by the cleaners.
+REFS = ("patrol", "patrol_uuid", "team", "snare_find_uuids", "incident", "incident_uuid")
 
 
 def parse_item_data(kind: str, data: dict[str, Any], rules: _Rules, *, partial: bool = False,

@@ -17,6 +17,15 @@ from threats.records.models import Detection, Incident, SnareFind
 def field_strings() -> dict[str, str]:
     """The app's interface strings by key; `{name}` marks a value the app fills in."""
     return {
+        # seizures and protocols at an incident (seizure.js)
+        "seizure": _("Seizure"), "protocol": _("Protocol"), "action_item": _("Seizure or protocol"),
+        "at_incident": _("At incident"), "this_phone": _("logged on this phone"),
+        "no_incidents": _("Log the incident first: seizures and protocols are logged at an incident."),
+        "seized": _("Seized items"), "add_item": _("Add an item"), "remove_item": _("Remove"),
+        "quantity": _("Quantity"), "item_kind": _("What"), "item_photo": _("Photo of the item"),
+        "action_kind": _("Action"), "protocol_number": _("Protocol number"), "fine_amount": _("Fine"),
+        "fine_currency": _("Currency"), "place_name": _("Place name"), "protocol_photo": _("Photo of the protocol"),
+        "need_item": _("Add at least one seized item."), "fine_invalid": _("The fine must be a number, 0 or more."),
         "online": _("Online"), "offline": _("Offline"), "waiting": _("{n} waiting"),
         "nothing_waiting": _("All synced"), "last_sync": _("Last sync: {t}"), "never_synced": _("Not synced yet"),
         "sync_now": _("Sync now"), "syncing": _("Syncing…"), "synced": _("Synced"),
@@ -42,15 +51,6 @@ def field_strings() -> dict[str, str]:
         "rejected": _("Refused by the server"),
         "items_waiting": _("{r} records, {p} photos, {t} track points waiting"),
         "count_invalid": _("Count must be 1 or more."),
-        # seizures and protocols at an incident (seizure.js)
-        "seizure": _("Seizure"), "protocol": _("Protocol"), "action_item": _("Seizure or protocol"),
-        "at_incident": _("At incident"), "this_phone": _("logged on this phone"),
-        "no_incidents": _("Log the incident first: seizures and protocols are logged at an incident."),
-        "seized": _("Seized items"), "add_item": _("Add an item"), "remove_item": _("Remove"),
-        "quantity": _("Quantity"), "item_kind": _("What"), "item_photo": _("Photo of the item"),
-        "action_kind": _("Action"), "protocol_number": _("Protocol number"), "fine_amount": _("Fine"),
-        "fine_currency": _("Currency"), "place_name": _("Place name"), "protocol_photo": _("Photo of the protocol"),
-        "need_item": _("Add at least one seized item."), "fine_invalid": _("The fine must be a number, 0 or more."),
     }  # fmt: skip
 
 
