@@ -19,6 +19,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 from django.utils.translation import npgettext, pgettext
@@ -33,8 +34,15 @@ from threats.enforcement.selectors import actions_for_user, case_evidence, evide
 BUNDLE_LANGUAGES = ("en", "ru")
 
 
-def _time(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+_ZONE: dict[str, ZoneInfo] = {}
+
+
+def _time(value: Any, zone: str = "UTC") -> str:
+    """A time as the reserve's clocks showed it (the prosecutor reads local times), with its zone."""
+    if not value:
+        return ""
+    tz = _ZONE.setdefault(zone, ZoneInfo(zone))
+    return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _person(user: Any, name: str) -> str:
@@ -78,12 +86,13 @@ def _penalty(case: Case) -> str:
 def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
     """Everything the bundle states, as plain data (in the active language where it is words)."""
     items = list(case_evidence(case=case))
+    zone = case.reserve.timezone
     shown = {i.pk: i for i in evidence_for_user(user=actor).filter(pk__in=[i.pk for i in items])}
     actions = actions_for_user(user=actor).filter(case=case).order_by("taken_at", "id")
     manifest: dict[str, Any] = {
         "format": "irbis-evidence-bundle/1",
         "reserve": case.reserve.name,
-        "generated_at": _time(timezone.now()),
+        "generated_at": _time(timezone.now(), zone),
         "generated_by": _person(actor, ""),
         "case": {
             "id": case.pk,
@@ -105,7 +114,7 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
         "incidents": [
             {
                 "id": i.pk,
-                "occurred_at": _time(i.occurred_at),
+                "occurred_at": _time(i.occurred_at, zone),
                 "kind": i.kind,
                 "kind_display": i.get_kind_display(),
                 "description": i.description,
@@ -115,7 +124,7 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
         "actions": [
             {
                 "id": a.pk,
-                "taken_at": _time(a.taken_at),
+                "taken_at": _time(a.taken_at, zone),
                 "kind": a.kind,
                 "kind_display": a.get_kind_display(),
                 "place_name": a.place_name or _point(a.display_location),
@@ -156,16 +165,17 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
         location = shown[item.pk].display_location if item.pk in shown else None
         manifest["items"].append({
             "id": item.pk, "kind": item.kind, "kind_display": item.get_kind_display(), "quantity": item.quantity,
-            "description": item.description, "collected_at": _time(item.collected_at),
+            "description": item.description, "collected_at": _time(item.collected_at, zone),
             "collected_by": _person(item.collected_by, ""), "place": item.place_name or _point(location),
             "file": f"originals/{item.pk}-{item.sha256}.{extension}" if check == "ok" else None,
             "original_name": item.original_name, "content_type": item.content_type, "size_bytes": item.size_bytes,
             "sha256": item.sha256, "sha256_now": actual, "check": check, "check_display": check_display,
             "custody": [
-                {"id": c.pk, "occurred_at": _time(c.occurred_at), "kind": c.kind, "kind_display": c.get_kind_display(),
+                {"id": c.pk, "occurred_at": _time(c.occurred_at, zone), "kind": c.kind,
+                 "kind_display": c.get_kind_display(),
                  "from": _person(c.from_user, c.from_name), "to": _person(c.to_user, c.to_name),
                  "place_name": c.place_name, "notes": c.notes, "recorded_by": _person(c.recorded_by, ""),
-                 "recorded_at": _time(c.recorded_at)}
+                 "recorded_at": _time(c.recorded_at, zone)}
                 for c in item.custody_events.all()
             ],
         })  # fmt: skip

@@ -27,6 +27,7 @@ from patrol.reserves.models import Reserve, Role, Team
 from patrol.reserves.selectors import CREATE_ROLES, User
 from threats.enforcement.files import evidence_file_store, private_root
 from threats.enforcement.models import Case, CaseEvent, CustodyEvent, EnforcementAction, EvidenceItem, Suspect
+from threats.enforcement.validation import CHECKS
 from threats.records.models import Incident, SnareFind
 
 
@@ -54,6 +55,9 @@ def _not_in_future(field: str, value: datetime | None) -> None:
 
 
 def _save(obj: Any) -> Any:
+    check = CHECKS.get(type(obj))
+    if check is not None:
+        check(obj)
     obj.full_clean()
     obj.save()
     return obj
@@ -79,6 +83,8 @@ def enforcement_action_create(*, actor: User | None, reserve: Reserve, kind: str
         membership = require_record_create(user=actor, reserve=reserve, patrol=patrol)
         if (suspects or case is not None) and membership.role not in (Role.MANAGER, Role.ADMIN):
             raise PermissionDenied(_("Only managers and reserve administrators may link suspects and cases."))
+        if membership.role == Role.RANGER and team is not None and not team.members.filter(pk=actor.pk).exists():
+            raise PermissionDenied(_("Rangers may only add records to their own team's patrols."))
     _members_only(reserve, "officers", officers)
     _not_in_future("taken_at", taken_at)
     if team is None and patrol is not None:

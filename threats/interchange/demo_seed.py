@@ -26,6 +26,7 @@ from patrol.reserves.models import AccessPoint, Membership, Post, Reserve, Role,
 from patrol.reserves.services import reserve_create, user_create
 from patrol.terrain.raster_io import geotiff_bytes, transform_points
 from patrol.terrain.services import terrain_import
+from threats.enforcement.demo import enforcement_demo_seed
 from threats.interchange import demo
 from threats.records.models import CameraDeployment, Detection, Incident, SnareFind, Species
 
@@ -99,6 +100,7 @@ def demo_reserve_seed(*, seed: int = 1, end: datetime | None = None, slug: str =
     finds = _seed_finds(reserve, world, patrols, users)
     _seed_incidents(reserve, world, patrols, finds, users)
     _seed_wildlife(reserve, world, patrols, users)
+    enforcement_demo_seed(reserve=reserve, manager=users["manager"], seed=seed)
     _write_truth(world, slug)
     return reserve
 

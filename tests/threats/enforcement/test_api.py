@@ -202,6 +202,8 @@ def test_evidence_uploaded_with_its_original_and_read_back_byte_for_byte(api, re
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == content
         assert response["X-Content-SHA256"] == body["sha256"]
+        assert response["Content-Disposition"] == f'attachment; filename="evidence-{body["id"]}.jpg"'
+        assert response["Content-Type"] == "image/jpeg"
     api.force_authenticate(analyst_a)
     assert api.get(url).status_code == 403
     api.force_authenticate(manager_b)
@@ -220,7 +222,7 @@ def test_evidence_is_never_deleted_through_the_api(api, reserve_a, manager_a):
 
 
 def test_the_custody_log_is_append_only_through_the_api(api, reserve_a, manager_a):
-    item = EvidenceItemFactory(reserve=reserve_a)
+    item = EvidenceItemFactory(reserve=reserve_a, collected_at=WHEN)
     event = CustodyEventFactory(item=item, to_name="Sgt. Orlov", occurred_at=WHEN)
     api.force_authenticate(manager_a)
     url = f"/api/v1/custody-events/{event.pk}/"
@@ -258,3 +260,44 @@ def test_a_case_is_linked_to_evidence_only_by_its_reserves_manager(api, reserve_
     response = api.patch(f"/api/v1/evidence/{item.pk}/", {"case": case.pk}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["case"] == case.pk
+
+
+def test_analysts_read_but_log_nothing(api, reserve_a, analyst_a, manager_a):
+    item = EvidenceItemFactory(reserve=reserve_a, collected_at=WHEN, collected_by=manager_a)
+    api.force_authenticate(analyst_a)
+    assert [row["id"] for row in api.get("/api/v1/evidence/").json()["results"]] == [item.pk]
+    action = {"type": "Feature", "geometry": POINT, "properties": {"reserve": "reserve-a", "kind": "warning",
+              "taken_at": "2026-03-04T10:30:00Z"}}  # fmt: skip
+    assert api.post("/api/v1/enforcement-actions/", action, format="json").status_code == 403
+    evidence = {"reserve": "reserve-a", "kind": "pelt", "collected_at": "2026-03-04T10:00:00Z"}
+    assert api.post("/api/v1/evidence/", evidence, format="json").status_code == 403
+    hand_over = {"item": item.pk, "kind": "stored", "occurred_at": "2026-03-05T09:00:00Z", "to_name": "Store"}
+    assert api.post("/api/v1/custody-events/", hand_over, format="json").status_code == 403
+    assert (EnforcementAction.objects.count(), EvidenceItem.objects.count(), CustodyEvent.objects.count()) == (
+        0, 1, 0)  # fmt: skip
+
+
+def test_another_reserves_evidence_is_invisible(api, reserve_b, manager_a):
+    item = EvidenceItemFactory(reserve=reserve_b, content=b"theirs")
+    api.force_authenticate(manager_a)
+    assert api.get("/api/v1/evidence/").json()["results"] == []
+    assert api.get(f"/api/v1/evidence/{item.pk}/").status_code == 404
+    assert api.get(f"/api/v1/evidence/{item.pk}/original/").status_code == 404
+    assert api.patch(f"/api/v1/evidence/{item.pk}/", {"description": "x"}, format="json").status_code == 404
+    item.refresh_from_db()
+    assert item.description == ""
+
+
+def test_an_uploaded_html_original_is_only_ever_a_download(api, reserve_a, manager_a):
+    """A file claiming to be HTML must not run in the app's origin when a manager opens it."""
+    api.force_authenticate(manager_a)
+    upload = SimpleUploadedFile("x.html", b"<script>alert(1)</script>", content_type="text/html")
+    response = api.post("/api/v1/evidence/", {"reserve": "reserve-a", "kind": "other", "file": upload,
+                        "collected_at": "2026-03-04T10:00:00Z"}, format="multipart")  # fmt: skip
+    assert response.status_code == 201, response.content
+    original = api.get(f"/api/v1/evidence/{response.json()['id']}/original/")
+    assert original["Content-Type"] == "application/octet-stream"
+    assert original["Content-Disposition"].startswith("attachment;")
+    assert original["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert original["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(original.streaming_content) == b"<script>alert(1)</script>"

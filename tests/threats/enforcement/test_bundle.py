@@ -139,3 +139,12 @@ def test_the_bundle_over_the_api(api, case_with_evidence, manager_a):
     response = api.get(f"/api/v1/cases/{case.pk}/bundle/?lang=de")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"lang": ["Choose one of: en, ru."]}
+
+
+def test_times_are_the_reserves_local_times(case_with_evidence, manager_a, reserve_a):
+    reserve_a.timezone = "Asia/Barnaul"
+    reserve_a.save()
+    case, photo, _scan, _snares = case_with_evidence
+    manifest = json.loads(_open(case_bundle_write(actor=manager_a, case=case)).read("manifest.json"))
+    assert manifest["items"][0]["collected_at"] == "2026-01-10 16:00 +07"  # 09:00 UTC
+    assert manifest["items"][0]["custody"][0]["occurred_at"] == "2026-01-11 15:00 +07"

@@ -2,7 +2,8 @@
 
 import hashlib
 import io
-from datetime import UTC, date, datetime
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from tests.threats.enforcement.factories import CaseFactory, EvidenceItemFactory
 from tests.threats.factories import IncidentFactory
 from threats.enforcement import services
 from threats.enforcement.models import CaseEvent, CustodyEvent, EnforcementAction, EvidenceItem
+from threats.fieldsync.models import Photo
 
 WHEN = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
 
@@ -41,6 +43,9 @@ def test_a_ranger_cannot_log_on_another_teams_patrol_or_name_suspects(reserve_a,
     with pytest.raises(PermissionDenied):
         services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="warning", taken_at=WHEN,
                                            patrol=other_patrol)  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="warning", taken_at=WHEN,
+                                           team=other_patrol.team)  # fmt: skip
     with pytest.raises(PermissionDenied):
         services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="arrest", taken_at=WHEN,
                                            suspects=[SuspectFactory(reserve=reserve_a)])  # fmt: skip
@@ -119,8 +124,8 @@ def test_a_photo_must_have_a_file_and_an_empty_file_is_refused(reserve_a, manage
 
 
 def test_rangers_log_hand_overs_only_of_what_they_collected(reserve_a, ranger_a, manager_a):
-    theirs = EvidenceItemFactory(reserve=reserve_a, collected_by=ranger_a)
-    other = EvidenceItemFactory(reserve=reserve_a, collected_by=manager_a)
+    theirs = EvidenceItemFactory(reserve=reserve_a, collected_by=ranger_a, collected_at=WHEN)
+    other = EvidenceItemFactory(reserve=reserve_a, collected_by=manager_a, collected_at=WHEN)
     event = services.custody_event_create(actor=ranger_a, item=theirs, kind="handed_over", occurred_at=WHEN,
                                           from_user=ranger_a, to_user=manager_a)  # fmt: skip
     assert (event.recorded_by, event.to_user) == (ranger_a, manager_a)
@@ -130,3 +135,38 @@ def test_rangers_log_hand_overs_only_of_what_they_collected(reserve_a, ranger_a,
     with pytest.raises(ValidationError):
         services.custody_event_create(actor=manager_a, item=other, kind="handed_over", occurred_at=WHEN)
     assert CustodyEvent.objects.filter(item=other).count() == 0
+
+
+def test_evidence_from_a_synced_photo_copies_its_bytes(reserve_a, ranger_a, settings):
+    content = b"\x89PNG\r\n\x1a\n" + b"synced photo" * 50
+    sha = hashlib.sha256(content).hexdigest()
+    relative = f"photos/{reserve_a.pk}/{sha[:2]}/{sha}.png"
+    (settings.IRBIS_PRIVATE_ROOT / relative).parent.mkdir(parents=True, exist_ok=True)
+    (settings.IRBIS_PRIVATE_ROOT / relative).write_bytes(content)
+    photo = Photo.objects.create(reserve=reserve_a, record_kind="incident", record_uuid=uuid.uuid4(), sha256=sha,
+                                 path=relative, content_type="image/png", size_bytes=len(content))  # fmt: skip
+    item = services.evidence_item_create(actor=ranger_a, reserve=reserve_a, kind="photo", collected_at=WHEN,
+                                         photo=photo)  # fmt: skip
+    assert (item.sha256, item.content_type, item.size_bytes) == (sha, "image/png", len(content))
+    assert item.path == f"evidence/{reserve_a.pk}/{sha[:2]}/{sha}.png"
+    assert (settings.IRBIS_PRIVATE_ROOT / item.path).read_bytes() == content
+
+
+def test_the_sync_can_create_an_action_exactly_once_by_client_uuid(reserve_a, ranger_a, team_a):
+    """The field sync keys items by (reserve, client UUID): the database refuses a second action."""
+    key = uuid.uuid4()
+    services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="warning", taken_at=WHEN,
+                                       client_uuid=key)  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.enforcement_action_create(actor=ranger_a, reserve=reserve_a, kind="warning", taken_at=WHEN,
+                                           client_uuid=key)  # fmt: skip
+    assert EnforcementAction.objects.filter(client_uuid=key).count() == 1
+
+
+def test_a_hand_over_before_the_collection_is_refused(reserve_a, manager_a):
+    item = EvidenceItemFactory(reserve=reserve_a, collected_at=WHEN)
+    with pytest.raises(ValidationError) as error:
+        services.custody_event_create(actor=manager_a, item=item, kind="stored", occurred_at=WHEN - timedelta(hours=1),
+                                      to_name="Evidence room")  # fmt: skip
+    assert error.value.message_dict == {"occurred_at": ["This is before the item was collected."]}
+    assert item.custody_events.count() == 0

@@ -29,7 +29,7 @@ from threats.enforcement.api.serializers import (
     SuspectSerializer,
 )
 from threats.enforcement.bundle import BUNDLE_LANGUAGES, case_bundle_write
-from threats.enforcement.files import private_root
+from threats.enforcement.files import EXTENSIONS, private_root
 from threats.enforcement.models import Case, CustodyEvent, EnforcementAction, EvidenceItem, Suspect
 from threats.enforcement.selectors import (
     actions_for_user,
@@ -172,8 +172,13 @@ class EvidenceItemViewSet(ScopedViewSet):
         path = private_root() / item.path
         if not path.is_file():
             raise Http404
-        response = FileResponse(open(path, "rb"), content_type=item.content_type or "application/octet-stream")
+        # Always a download, never rendered in the app's origin: an uploaded HTML or SVG "photo" must not run.
+        content_type = item.content_type if item.content_type in EXTENSIONS else "application/octet-stream"
+        name = f"evidence-{item.pk}.{EXTENSIONS.get(item.content_type, 'bin')}"
+        response = FileResponse(open(path, "rb"), content_type=content_type, as_attachment=True, filename=name)
         response["X-Content-SHA256"] = item.sha256
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
         return response
 
 
