@@ -185,7 +185,7 @@ def test_thumbnails_drop_the_gps_and_originals_keep_it_for_managers_only(client,
     response = client.get(f"/records/photos/{photo.pk}/original/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == original
-    assert response["X-Content-Type-Options"] == "nosniff"
+    assert (response["X-Content-Type-Options"], response["Content-Security-Policy"]) == ("nosniff", "sandbox")
 
 
 def test_no_original_for_a_manager_without_clearance_on_a_generalised_record(client, reserve_a, private_root):
