@@ -203,3 +203,18 @@ def test_another_ranger_cannot_attach_a_photo_to_my_seizure(phone, reserve_a, ra
                              content_type="image/png")  # fmt: skip
     assert response.status_code == 404
     assert (Photo.objects.count(), EvidenceItem.objects.count()) == (0, 1)
+
+
+def test_the_photo_of_a_protocol_becomes_evidence_of_the_action(phone, reserve_a, ranger_a):
+    client, device = phone
+    incident = IncidentFactory(reserve=reserve_a, reported_by=ranger_a)
+    protocol = seizure({"incident": incident.pk}, kind="protocol_fine", protocol_number="AP-3")
+    assert results(client.post(URL, batch(device, protocol), format="json"))[0]["status"] == "created"
+    response = client.generic("PUT", f"/api/v1/sync/photos/{protocol['client_uuid']}/{PNG_SHA}/", PNG,
+                              content_type="image/png")  # fmt: skip
+    assert response.status_code == 201, response.json()
+    action = EnforcementAction.objects.get()
+    evidence = EvidenceItem.objects.get()
+    assert (evidence.kind, evidence.action, evidence.incident, evidence.sha256) == ("photo", action, incident, PNG_SHA)
+    assert evidence.description == f"Photo of: {action}"
+    assert Photo.objects.get().record_kind == "action"
