@@ -107,6 +107,7 @@ def test_a_manager_filters_finds_and_follows_an_incidents_chain(browser, live_se
     assert "12-0042/2026" in page.locator("[data-testid=chain-cases]").inner_text()
     evidence = page.locator("[data-testid=evidence]").inner_text()
     assert "Pelt: musk deer" in evidence and "Collected" in evidence
+    assert page.locator("[data-testid=evidence-thumbnail]").count() == 1
     loaded(page, "[data-testid=evidence] img, [data-testid=chain-finds] img")
 
     # a find's page: the thumbnail, and the original byte for byte
