@@ -40,7 +40,7 @@ const FieldSeizure = (() => {
     const quantity = stepper(ui, "f-item-quantity-" + n);
     const description = ui.h("input", { id: "f-item-description-" + n, maxlength: 500 });
     const photo = ui.h("input", { id: "f-item-photo-" + n, type: "file", accept: "image/*", capture: "environment" });
-    const el = ui.h("fieldset", { class: "card seized-item", "data-item": n },
+    const el = ui.h("fieldset", { class: "seized-item", "data-item": n },
       ui.field(ui.t("item_kind"), kind),
       ui.h("div", {}, ui.h("label", { for: quantity.input.id }, ui.t("quantity")), quantity.row),
       ui.field(ui.t("description"), description), ui.field(ui.t("item_photo"), photo),
