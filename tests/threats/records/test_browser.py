@@ -185,3 +185,13 @@ def test_a_user_of_no_reserve_is_told_so(client, db):
     assert response.status_code == 200
     assert "You are not a member of any reserve." in response.content.decode()
     assert client.get("/records/snare-finds/1/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("start=2026-01-04&end=2026-01-04", ["leopard"]), ("start=2026-01-05", ["other"]), ("end=2026-01-03", ["sprung"])],
+)
+def test_an_analysts_period_filter_works_on_the_day_shown(client, analyst_a, world, query, expected):
+    """The leopard snare (10:00 UTC on 4 January) is shown on its UTC day: the period filter sees that day,
+    and the index-backed range on the stored time underneath changes nothing."""
+    assert ids(page(client, analyst_a, f"/records/snare-finds/?{query}")) == [world[n].pk for n in expected]
