@@ -126,3 +126,37 @@ def test_a_seizure_needs_an_incident_first(browser, live_server, ranger):
     )
     assert page.locator("#action-form").count() == 0
     context.close()
+
+
+def test_a_protocol_with_a_fine_at_a_synced_incident(browser, live_server, ranger):
+    from decimal import Decimal
+
+    from tests.threats.factories import IncidentFactory
+
+    incident = IncidentFactory(reserve=ranger.memberships.get().reserve, reported_by=ranger, kind="gunshot")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/field/")
+    page.fill("#f-username", "ivan")
+    page.fill("#f-password", "pw")
+    page.click("#login-button")
+    page.wait_for_selector("#new-protocol")
+    page.click("#new-protocol")
+    page.wait_for_selector("#action-form[data-mode=protocol]")
+    # the bootstrap's incidents: the ranger's own gunshot, by its day
+    assert page.locator("#f-incident option").all_inner_texts() == [f"Gunshot, {incident.occurred_at:%Y-%m-%d}"]
+    assert page.locator("#f-action-kind").input_value() == "protocol_fine"
+    page.fill("#f-lat", "50.12")
+    page.fill("#f-lon", "87.42")
+    page.fill("#f-protocol_number", "AP-77/2026")
+    page.fill("#f-fine_amount", "2500")
+    page.fill("#f-fine_currency", "rub")
+    page.click("#save-action")
+    page.wait_for_selector("[data-testid=waiting][data-records='0']", timeout=20000)
+    page.wait_for_function("() => document.querySelector('[data-testid=message]').textContent === 'Synced'")
+    action = EnforcementAction.objects.get()
+    assert (action.kind, action.protocol_number, action.fine_amount, action.fine_currency) == (
+        "protocol_fine", "AP-77/2026", Decimal("2500.00"), "RUB")  # fmt: skip
+    assert list(action.incidents.all()) == [incident]
+    assert EvidenceItem.objects.count() == 0
+    context.close()
