@@ -148,8 +148,9 @@ def test_lists_page_through_the_rows(client, manager_a, reserve_a):
 
 
 # session, user, the shell's reserve switcher (3), the filter form's teams, patrols, valleys and species, the
-# count, the page, the map's points, the patrols shown, the photos; the incidents' linked finds (prefetch)
-@pytest.mark.parametrize(("section", "budget"), [("snare-finds", 15), ("incidents", 16), ("detections", 15)])
+# count, the page, the map's points and the reserve's terrain, the patrols shown, the photos; the incidents' linked
+# finds (prefetch)
+@pytest.mark.parametrize(("section", "budget"), [("snare-finds", 16), ("incidents", 17), ("detections", 16)])
 def test_a_list_costs_the_same_queries_for_3_or_30_rows(client, manager_a, reserve_a, team_a, section, budget):
     def make(n):
         patrol = PatrolFactory(reserve=reserve_a, team=team_a)

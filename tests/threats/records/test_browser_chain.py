@@ -221,7 +221,7 @@ def test_a_photo_that_is_not_an_image_is_not_found_rather_than_an_error(client, 
     assert client.get(f"/records/photos/{photo.pk}/thumbnail.jpg").status_code == 404
 
 
-@pytest.mark.parametrize(("section", "budget"), [("actions", 14), ("cases", 8)])
+@pytest.mark.parametrize(("section", "budget"), [("actions", 15), ("cases", 8)])
 def test_actions_and_cases_lists_cost_the_same_queries_for_3_or_30_rows(client, manager_a, manager_b, reserve_a,
                                                                         team_a, section, budget):  # fmt: skip
     from django.db import connection

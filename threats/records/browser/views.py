@@ -20,7 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from patrol.reserves.context_processors import current_reserve
-from patrol.reserves.selectors import WRITE_ALL_ROLES, role_get
+from patrol.reserves.models import Reserve
+from patrol.reserves.selectors import READ_ALL_ROLES, WRITE_ALL_ROLES, role_get
+from patrol.terrain.models import TerrainGrid
+from patrol.terrain.web_map import hillshade_png_get
 from threats.enforcement.selectors import evidence_for_user
 from threats.records.browser.chain import DETAIL_CONTEXT
 from threats.records.browser.forms import BrowseFilterForm
@@ -86,10 +89,22 @@ def browse(request: HttpRequest, section: str) -> HttpResponse:
         "map": None if not current.located else {
             "points": points, "capped": capped, "boundary": reserve.boundary.geojson, "label": str(current.title),
             "generalised": _("generalised to the grid cell and day"), "open": _("Open"),
+            "hillshade": _hillshade(reserve, role),
         },
         "capped": capped,
     })  # fmt: skip
     return render(request, f"records/browse_{current.slug}.html", context, status=status)
+
+
+def _hillshade(reserve: Reserve, role: str | None) -> dict[str, Any] | None:
+    """The reserve's own hillshade under the records (no tiles), for the roles the risk map serves it to."""
+    if role not in READ_ALL_ROLES:
+        return None
+    terrain = TerrainGrid.objects.filter(reserve=reserve).first()
+    stored = hillshade_png_get(terrain) if terrain is not None else None
+    if stored is None:
+        return None
+    return {"url": reverse("risk-hillshade", args=[reserve.slug]), "bounds": stored[1]}
 
 
 @login_required

@@ -7,6 +7,7 @@
   if (!root || !source || typeof L === "undefined") return;
   const data = JSON.parse(source.textContent);
   const map = L.map(root, { zoomSnap: 0.25, attributionControl: false });
+  if (data.hillshade) L.imageOverlay(data.hillshade.url, data.hillshade.bounds, { opacity: 0.9, className: "records-hillshade" }).addTo(map);
   const boundary = L.geoJSON(JSON.parse(data.boundary), { style: { color: "#0b5d7a", weight: 2, fill: false } }).addTo(map);
   const markers = L.featureGroup().addTo(map);
   data.points.forEach((point) => {
