@@ -7,6 +7,9 @@ anyway). Users without sensitive clearance do not get the exact locations of act
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from patrol.reserves.admin_base import ReserveScopedAdmin, ReserveScopedHistoryAdmin
@@ -76,7 +79,15 @@ class CaseAdmin(RecordLinksMixin, ReserveScopedHistoryAdmin):
     date_hierarchy = "opened_on"
     raw_id_fields = ["incidents"]
     inlines = [CaseEventInline]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["evidence_bundle", "created_by", "created_at", "updated_at"]
+
+    @admin.display(description=_("Evidence bundle"))
+    def evidence_bundle(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("case-bundle", kwargs={"pk": obj.pk})
+        return format_html('<a href="{}?lang=en">{}</a> · <a href="{}?lang=ru">{}</a>', url, _("English"), url,
+                           _("Russian"))  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -108,6 +119,18 @@ class CaseEventAdmin(ReserveScopedAdmin):
 
 @admin.register(EnforcementAction)
 class EnforcementActionAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedHistoryAdmin):
+    """Past versions show the exact point too: closed to users without clearance, like the form's field."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._cleared(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self._cleared(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     list_display = ["taken_at", "kind", "reserve", "team", "place_name", "case"]
     list_filter = ["reserve", "kind", "team"]
     search_fields = ["place_name", "protocol_number", "description"]
@@ -150,13 +173,25 @@ class EvidenceItemAdmin(RecordLinksMixin, HideExactLocationMixin, ReserveScopedA
     search_fields = ["description", "sha256", "original_name"]
     date_hierarchy = "collected_at"
     raw_id_fields = ["action", "case", "incident"]
-    readonly_fields = ["collected_by", "collected_at", "sha256", "size_bytes", "content_type", "original_name",
-                       "path", "created_by", "created_at"]  # fmt: skip
+    readonly_fields = ["original_link", "collected_by", "collected_at", "sha256", "size_bytes", "content_type",
+                       "original_name", "path", "created_by", "created_at"]  # fmt: skip
     inlines = [CustodyEventInline]
 
     @admin.display(description=_("SHA-256 of the original"))
     def short_sha256(self, obj):
         return obj.sha256[:12]
+
+    @admin.display(description=_("Original"))
+    def original_link(self, obj):
+        if obj is None or not obj.path:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("evidence-item-original", kwargs={"pk": obj.pk}),
+                           obj.original_name or _("Download"))  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        # The database refuses any change to these (migration 0010); a map widget would round the point.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "kind", "location"] if obj is not None else fields
 
     def has_add_permission(self, request):
         return False
@@ -172,7 +207,7 @@ class CustodyEventAdmin(HideExactLocationMixin, ReserveScopedAdmin):
     reserve_path = "item__reserve_id"
     list_display = ["item", "occurred_at", "kind", "from_user", "from_name", "to_user", "to_name", "recorded_by"]
     list_filter = ["kind"]
-    readonly_fields = ["recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at", "chain_sha256"]
     raw_id_fields = ["item"]
     actions = None
 

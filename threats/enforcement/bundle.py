@@ -175,7 +175,7 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
                  "kind_display": c.get_kind_display(),
                  "from": _person(c.from_user, c.from_name), "to": _person(c.to_user, c.to_name),
                  "place_name": c.place_name, "notes": c.notes, "recorded_by": _person(c.recorded_by, ""),
-                 "recorded_at": _time(c.recorded_at, zone)}
+                 "recorded_at": _time(c.recorded_at, zone), "chain_sha256": c.chain_sha256}
                 for c in item.custody_events.all()
             ],
         })  # fmt: skip
@@ -193,7 +193,9 @@ def case_bundle_write(*, actor: User, case: Case, language: str = "en") -> IO[by
     require_manager(user=actor, reserve=case.reserve)
     with translation.override(language):
         manifest = case_manifest(actor=actor, case=case)
-        pdf = summary_pdf(manifest)
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        # The PDF states the manifest's hash: a manifest edited after the bundle was made no longer matches it.
+        pdf = summary_pdf(manifest, manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest())
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     root = private_root()
     sums = []
@@ -204,7 +206,7 @@ def case_bundle_write(*, actor: User, case: Case, language: str = "en") -> IO[by
                 continue
             archive.write(root / paths[entry["id"]], entry["file"])
             sums.append(f"{entry['sha256']}  {entry['file']}\n")
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        archive.writestr("manifest.json", manifest_bytes)
         item_rows = [["id", "kind", "quantity", "collected_at", "collected_by", "file", "sha256", "check"]]
         item_rows += [[i["id"], i["kind"], i["quantity"], i["collected_at"], i["collected_by"], i["file"] or "",
                        i["sha256"], i["check"]] for i in manifest["items"]]  # fmt: skip

@@ -325,6 +325,8 @@ class CustodyEvent(models.Model):
         verbose_name=_("recorded by"),
     )  # fmt: skip
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Set by the database on insert (migration 0011): SHA-256 of the item's previous link and this row.
+    chain_sha256 = models.CharField(_("chain SHA-256"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["item", "occurred_at", "id"]

@@ -55,7 +55,7 @@ def _table(rows: list[list[Any]], styles: dict[str, ParagraphStyle], widths: lis
     return table
 
 
-def summary_pdf(manifest: dict[str, Any]) -> bytes:
+def summary_pdf(manifest: dict[str, Any], *, manifest_sha256: str = "") -> bytes:
     """The summary of a case's evidence, in the active language."""
     _register_fonts()
     styles = _styles()
@@ -121,6 +121,9 @@ def summary_pdf(manifest: dict[str, Any]) -> bytes:
     note = pgettext("evidence bundle", "The SHA-256 of each original is listed in manifest.json, manifest.csv and "
                     "SHA256SUMS; `sha256sum -c SHA256SUMS` checks the files.")  # fmt: skip
     story.append(Paragraph(escape(note), styles["small"]))
+    if manifest_sha256:
+        line = pgettext("evidence bundle", "SHA-256 of manifest.json: %(sha)s") % {"sha": manifest_sha256}
+        story.append(Paragraph(escape(line), styles["small"]))
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=A4, title=title, author="Irbis", leftMargin=18 * mm,
                                  rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,

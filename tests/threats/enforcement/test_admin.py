@@ -1,5 +1,6 @@
 """The admin for enforcement outcomes: reserve managers and admins only, the custody log append-only."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -122,10 +123,14 @@ def test_evidence_cannot_be_added_or_deleted_and_its_hash_not_edited(client, res
 
 def test_exact_locations_only_with_clearance(client, reserve_a):
     action = EnforcementActionFactory(reserve=reserve_a)
+    version = action.history.first().history_id
     for clearance, shown in ((True, True), (False, False)):
         client.force_login(staff(reserve_a, Role.MANAGER, clearance=clearance))
-        page = client.get(f"/admin/threats/enforcementaction/{action.pk}/change/").content.decode()
+        url = f"/admin/threats/enforcementaction/{action.pk}/"
+        page = client.get(f"{url}change/").content.decode()
         assert ('name="location"' in page) is shown
+        assert client.get(f"{url}history/").status_code == (200 if shown else 403)
+        assert client.get(f"{url}history/{version}/").status_code == (200 if shown else 403)
 
 
 def test_suspects_can_be_deleted_by_a_manager(client, reserve_a):
@@ -134,3 +139,37 @@ def test_suspects_can_be_deleted_by_a_manager(client, reserve_a):
     client.force_login(user)
     assert client.post(f"/admin/threats/suspect/{suspect.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Suspect.objects.filter(pk=suspect.pk).exists()
+
+
+@pytest.mark.parametrize("clearance", [True, False])
+def test_a_manager_corrects_an_items_description_in_the_admin(client, reserve_a, clearance):
+    user = staff(reserve_a, Role.MANAGER, clearance=clearance)
+    item = objects_of(reserve_a, user)["evidenceitem"]
+    client.force_login(user)
+    url = f"/admin/threats/evidenceitem/{item.pk}/change/"
+    page = client.get(url).content.decode()
+    form = {name: value for name, value in re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', page)}
+    textareas = dict(re.findall(r'<textarea name="([^"]+)"[^>]*>([^<]*)</textarea>', page))
+    form.update(textareas)
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.findall(r'<option value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            form[name] = chosen[0]
+    form.update({"description": "12 wire snares, one with a loop", "kind": item.kind, "quantity": "12"})
+    form.pop("_addanother", None), form.pop("_continue", None), form.pop("_saveasnew", None)
+    response = client.post(url, form)
+    assert response.status_code == 302, re.findall(r"errorlist.{0,300}", response.content.decode())
+    item.refresh_from_db()
+    assert (item.description, item.quantity) == ("12 wire snares, one with a loop", 12)
+
+
+def test_the_case_page_links_the_bundle_and_the_item_page_its_original(client, reserve_a):
+    user = staff(reserve_a, Role.MANAGER, clearance=True)
+    objects = objects_of(reserve_a, user)
+    client.force_login(user)
+    case_page = client.get(f"/admin/threats/case/{objects['case'].pk}/change/").content.decode()
+    assert f'href="/api/v1/cases/{objects["case"].pk}/bundle/?lang=ru"' in case_page
+    item = objects["evidenceitem"]
+    item_page = client.get(f"/admin/threats/evidenceitem/{item.pk}/change/").content.decode()
+    assert f'href="/api/v1/evidence/{item.pk}/original/"' in item_page
+    assert client.get(f"/api/v1/evidence/{item.pk}/original/").status_code == 200  # the admin's session works

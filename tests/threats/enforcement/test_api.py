@@ -238,6 +238,7 @@ def test_the_custody_log_is_append_only_through_the_api(api, reserve_a, manager_
                         "to_name": "Investigator Kim, district police"}, format="json")  # fmt: skip
     assert response.status_code == 201, response.content
     assert list(item.custody_events.values_list("kind", flat=True)) == ["handed_over", "transferred"]
+    assert response.json()["chain_sha256"] == item.custody_events.get(kind="transferred").chain_sha256 != ""
 
 
 def test_custody_of_another_reserves_item_is_out_of_reach(api, reserve_b, manager_a):
@@ -301,3 +302,12 @@ def test_an_uploaded_html_original_is_only_ever_a_download(api, reserve_a, manag
     assert original["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert original["X-Content-Type-Options"] == "nosniff"
     assert b"".join(original.streaming_content) == b"<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("who", ["manager_b", "analyst_a", "ranger_a"])
+def test_only_the_reserves_managers_add_case_events(api, case, who, request):
+    api.force_authenticate(request.getfixturevalue(who))
+    response = api.post(f"/api/v1/cases/{case.pk}/events/", {"kind": "note", "occurred_on": "2026-02-01"},
+                        format="json")  # fmt: skip
+    assert response.status_code == 404
+    assert case.events.count() == 0

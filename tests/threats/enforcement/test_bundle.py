@@ -71,8 +71,9 @@ def test_the_bundle_holds_the_originals_and_their_hashes_match_the_manifest(case
     sums = archive.read("SHA256SUMS").decode().splitlines()
     assert sums == [f"{photo.sha256}  originals/{photo.pk}-{photo.sha256}.jpg",
                     f"{scan.sha256}  originals/{scan.pk}-{scan.sha256}.pdf"]  # fmt: skip
-    custody = [(c["kind"], c["to"]) for c in manifest["items"][0]["custody"]]
-    assert custody == [("handed_over", "Следователь Ким")]
+    custody = [(c["kind"], c["to"], c["chain_sha256"]) for c in manifest["items"][0]["custody"]]
+    assert custody == [("handed_over", "Следователь Ким", photo.custody_events.get().chain_sha256)]
+    assert len(custody[0][2]) == 64
     custody_rows = list(csv.reader(io.StringIO(archive.read("custody.csv").decode())))
     assert [(r[0], r[3]) for r in custody_rows[1:]] == [(str(photo.pk), "handed_over")]
 
@@ -111,6 +112,7 @@ def test_the_pdf_renders_in_the_language_asked(case_with_evidence, manager_a, la
     assert pdf.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(page.extract_text() for page in reader.pages)
+    assert hashlib.sha256(archive.read("manifest.json")).hexdigest() in text.replace("\n", "")
     for word in words:
         assert word in text, (word, text)
     fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}

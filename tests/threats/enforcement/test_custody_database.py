@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from tests.threats.enforcement.factories import CustodyEventFactory, EvidenceItemFactory
-from threats.enforcement.models import CustodyEvent
+from threats.enforcement.models import CustodyEvent, EvidenceItem
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,30 @@ def test_a_transactional_test_that_logged_custody_still_flushes(reserve_a):
     """tests/conftest.py empties the log before the flush; without it this test's teardown fails."""
     CustodyEventFactory(item=EvidenceItemFactory(reserve=reserve_a))
     assert CustodyEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("UPDATE threats_evidenceitem SET sha256 = repeat('0', 64) WHERE id = %s", "never change: UPDATE"),
+        ("UPDATE threats_evidenceitem SET path = 'evidence/elsewhere.jpg' WHERE id = %s", "never change: UPDATE"),
+        ("UPDATE threats_evidenceitem SET collected_at = now() WHERE id = %s", "never change: UPDATE"),
+        ("UPDATE threats_evidenceitem SET location = ST_SetSRID(ST_MakePoint(87.5, 50.2), 4326) WHERE id = %s",
+         "never change: UPDATE"),
+        ("DELETE FROM threats_evidenceitem WHERE id = %s", "never deleted: DELETE"),
+    ],
+)  # fmt: skip
+def test_raw_sql_cannot_rewrite_or_delete_an_evidence_item(reserve_a, statement, message):
+    item = EvidenceItemFactory(reserve=reserve_a, content=b"the original")
+    with pytest.raises(DatabaseError, match=message):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [item.pk])
+    stored = EvidenceItem.objects.get(pk=item.pk)
+    assert (stored.sha256, stored.path, stored.collected_at, stored.location) == (
+        item.sha256, item.path, item.collected_at, item.location)  # fmt: skip
+
+
+def test_an_items_words_and_links_can_still_be_corrected(reserve_a):
+    item = EvidenceItemFactory(reserve=reserve_a, content=b"the original", quantity=3)
+    EvidenceItem.objects.filter(pk=item.pk).update(description="12 wire snares", quantity=12)
+    assert EvidenceItem.objects.filter(pk=item.pk, quantity=12, description="12 wire snares").exists()

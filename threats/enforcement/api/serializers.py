@@ -166,8 +166,8 @@ class CustodyEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustodyEvent
         fields = ["id", "item", "kind", "occurred_at", "from_user", "from_name", "to_user", "to_name", "place_name",
-                  "location", "notes", "recorded_by", "recorded_at"]  # fmt: skip
-        read_only_fields = ["recorded_at"]
+                  "location", "notes", "recorded_by", "recorded_at", "chain_sha256"]  # fmt: skip
+        read_only_fields = ["recorded_at", "chain_sha256"]
 
     def validate_location(self, value):
         return _point(value)

@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from patrol.reserves.models import Reserve
-from threats.enforcement.verification import evidence_verify
+from threats.enforcement.verification import custody_chain_breaks, evidence_verify
 
 
 class Command(BaseCommand):
     help = (
         "Re-hash every evidence original (SHA-256) and compare with the hash registered when it was received. "
-        "Exits non-zero naming each item whose original changed or went missing."
+        "Exits non-zero naming each item whose original changed or went missing, or whose custody log's hash "
+        "chain is broken."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +31,15 @@ class Command(BaseCommand):
                 self.stderr.write(f"MISSING {where}")
             else:
                 self.stderr.write(f"CHANGED {where}: registered {check.expected}, now {check.actual}")
+        breaks = custody_chain_breaks(reserve=chosen)
+        for item_id, event_id, slug in breaks:
+            self.stderr.write(f"CUSTODY evidence item {item_id} ({slug}): custody event {event_id} does not match "
+                              "its hash chain (changed, or an earlier event removed)")  # fmt: skip
+        problems = []
         if failed:
-            raise CommandError(f"{failed} of {checked} originals failed the check.")
+            problems.append(f"{failed} of {checked} originals failed the check.")
+        if breaks:
+            problems.append(f"{len(breaks)} custody events broke their hash chain.")
+        if problems:
+            raise CommandError(" ".join(problems))
         self.stdout.write(f"All {checked} originals match their SHA-256.")
