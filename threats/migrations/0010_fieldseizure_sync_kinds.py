@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('threats', '0009_enforcement'),
+        ('threats', '0011_enforcement_custody_chain'),
     ]
 
     operations = [
