@@ -172,4 +172,5 @@ def test_the_case_page_links_the_bundle_and_the_item_page_its_original(client, r
     item = objects["evidenceitem"]
     item_page = client.get(f"/admin/threats/evidenceitem/{item.pk}/change/").content.decode()
     assert f'href="/api/v1/evidence/{item.pk}/original/"' in item_page
-    assert client.get(f"/api/v1/evidence/{item.pk}/original/").status_code == 200  # the admin's session works
+    response = client.get(f"/api/v1/evidence/{item.pk}/original/")  # the admin's session works
+    assert b"".join(response.streaming_content) == b"original"

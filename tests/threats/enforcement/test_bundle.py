@@ -85,7 +85,8 @@ def test_the_bundle_names_no_suspect(case_with_evidence, manager_a):
         if name.startswith("originals/"):
             continue
         assert "Сидоров" not in archive.read(name).decode("utf-8", errors="replace"), name
-    assert "Сидоров" not in "".join(page.extract_text() for page in PdfReader(archive.open("summary.pdf")).pages)
+    pdf = PdfReader(io.BytesIO(archive.read("summary.pdf")))
+    assert "Сидоров" not in "".join(page.extract_text() for page in pdf.pages)
 
 
 def test_a_changed_original_is_flagged_and_left_out(case_with_evidence, manager_a, settings):
