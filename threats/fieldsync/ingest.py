@@ -46,11 +46,13 @@ from patrol.patrols.tracks import patrol_track_rebuild
 from patrol.reserves.access import require_record_create
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import teams_for_user
+from threats.enforcement.models import EnforcementAction
+from threats.enforcement.services import enforcement_action_create, evidence_item_create
 from threats.fieldsync.models import Device, SyncReceipt
 from threats.fieldsync.parsing import RECORD_KINDS, ItemRejected, Kind, SyncItem, _Rules, parse_item_data
 from threats.fieldsync.selectors import receipts_by_uuid
 from threats.records.models import Detection, Incident, SnareFind
-from threats.records.selectors import snare_finds_for_user
+from threats.records.selectors import incidents_for_user, snare_finds_for_user
 from threats.records.services import detection_create, incident_create, snare_find_create
 from threats.records.validation import time_error
 
@@ -103,13 +105,14 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
             actor, reserve, model, service, [i for i in waiting if i.kind == kind and i.result is None]
         )
     _create_incidents(actor, reserve, [i for i in waiting if i.kind == Kind.INCIDENT and i.result is None])
+    _create_actions(actor, reserve, [i for i in waiting if i.kind == Kind.ACTION and i.result is None])
     _create_track_points(reserve, [i for i in waiting if i.kind == Kind.TRACK_POINTS and i.result is None])
     _apply_patrol_events(actor, [i for i in waiting if i.kind == Kind.PATROL_EVENT and i.result is None])
 
     # Receipts of failed items go; the others learn their object's id.
     SyncReceipt.objects.filter(pk__in=[i.receipt_id for i in claimed if i.result["status"] != "created"]).delete()
     _receipts_point_to([(i.receipt_id, i.result["id"]) for i in claimed if i.result["status"] == "created"])
-    if any(i.result["status"] == "created" for i in claimed):
+    if any(i.result["status"] == "created" and i.kind != Kind.ACTION for i in claimed):
         evidence_changed(reserve_id=reserve.pk)  # one debounced risk recompute per batch, after commit
 
     for item in items:
@@ -374,6 +377,41 @@ def _create_incidents(actor: Any, reserve: Reserve, items: list[SyncItem]) -> No
             raise ValidationError({"snare_find_uuids": [_("Unknown snare finds: %(u)s.") % {"u": ", ".join(missing)}]})
         fields = _record_fields(item, "occurred_at")
         return incident_create(actor=actor, reserve=reserve, snare_finds=[finds[u] for u in uuids], **fields)
+
+    _each_in_savepoint(items, create)
+
+
+def _create_actions(actor: Any, reserve: Reserve, items: list[SyncItem]) -> None:
+    """A seizure or protocol: the action at its incident (synced earlier, or earlier in this batch), and the
+    seized things as evidence items, each with its first custody event; all or nothing per item."""
+    if not items:
+        return
+    ids = {i.values["incident"] for i in items if i.values.get("incident")}
+    uuids = {i.values["incident_uuid"] for i in items if i.values.get("incident_uuid")}
+    visible = incidents_for_user(user=actor).filter(Q(pk__in=ids) | Q(client_uuid__in=uuids), reserve=reserve)
+    by_id = {incident.pk: incident for incident in visible}
+    by_uuid = {incident.client_uuid: incident for incident in by_id.values() if incident.client_uuid}
+
+    def create(item: SyncItem) -> EnforcementAction:
+        values = dict(item.values)
+        incident_id, incident_uuid = values.pop("incident", None), values.pop("incident_uuid", None)
+        incident = by_id.get(incident_id) if incident_id else by_uuid.get(incident_uuid)
+        if incident is None:
+            raise ValidationError({"incident_uuid" if incident_uuid else "incident": [_("Unknown incident.")]})
+        seized = values.pop("items", None) or []
+        values.setdefault("taken_at", item.recorded_at)
+        action = enforcement_action_create(
+            actor=actor, reserve=reserve, incidents=[incident], officers=[actor], client_uuid=item.client_uuid,
+            device_recorded_at=item.recorded_at, **values,
+        )  # fmt: skip
+        for thing in seized:
+            evidence_item_create(
+                actor=actor, reserve=reserve, kind=thing["kind"], quantity=thing.get("quantity", 1),
+                description=thing.get("description", ""), action=action, incident=incident,
+                collected_at=action.taken_at, location=action.location, place_name=action.place_name,
+                client_uuid=thing["client_uuid"],
+            )  # fmt: skip
+        return action
 
     _each_in_savepoint(items, create)
 

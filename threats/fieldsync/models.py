@@ -47,6 +47,8 @@ class SyncReceipt(models.Model):
         PATROL = "patrol", _("Patrol")
         TRACK_POINTS = "track_points", _("Track points")
         PATROL_EVENT = "patrol_event", _("Patrol start or end")
+        ACTION = "action", _("Enforcement action")  # a seizure or a protocol, logged at an incident
+        EVIDENCE = "evidence", _("Evidence item")  # a seized item (only its photos name it)
 
     reserve = models.ForeignKey(Reserve, on_delete=models.CASCADE, related_name="+")
     client_uuid = models.UUIDField(_("client UUID"))

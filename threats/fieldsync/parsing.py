@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -16,12 +17,15 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from patrol.reserves.models import Reserve
+from threats.fieldsync.actions import action_clean, incident_ref_errors
 from threats.fieldsync.models import SyncReceipt
 from threats.records.validation import CLEANERS, LonLatPoint, RecordContext, location_error, time_error
 
 Kind = SyncReceipt.Kind
 RECORD_KINDS = (Kind.SNARE_FIND, Kind.INCIDENT, Kind.DETECTION)
 EDITABLE_KINDS = (*RECORD_KINDS, Kind.PATROL)
+PHOTO_KINDS = (*RECORD_KINDS, Kind.ACTION, Kind.EVIDENCE)  # what a photo may belong to
+ITEM_KINDS = [k for k in Kind.values if k != Kind.EVIDENCE]  # evidence items come inside an action
 
 
 class ItemRejected(Exception):
@@ -139,12 +143,53 @@ def _reserve(slug: Any) -> Any:
     return slug  # checked against the device's reserve
 
 
+def _decimal(value: Any) -> Decimal:
+    """A number, or a decimal string ("1500.50"): money is not a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(_("A number is required."))
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(_("A number is required.")) from exc
+    if not number.is_finite():
+        raise ValueError(_("A number is required."))
+    return number.quantize(Decimal("0.01"))
+
+
+def _seized_items(value: Any) -> list[dict[str, Any]]:
+    """[{"client_uuid", "kind", "quantity", "description"}, ...]: JSON types only (the rules: actions.py)."""
+    if not isinstance(value, list):
+        raise ValueError(_("A list of items is required."))
+    parsers = {"client_uuid": _uuid, "kind": _as_is, "quantity": _int, "description": _text}
+    items = []
+    for number, row in enumerate(value):
+        if not isinstance(row, dict):
+            raise ValueError(_("Item %(n)d: %(error)s") % {"n": number, "error": _("An object is required.")})
+        item = {}
+        for name, field_value in row.items():
+            parse = parsers.get(name)
+            try:
+                if parse is None:
+                    raise ValueError(_("Unknown field."))
+                item[name] = parse(field_value)
+            except ValueError as exc:
+                raise ValueError(_("Item %(n)d: %(error)s") % {"n": number, "error": f"{name}: {exc}"}) from exc
+        items.append(item)
+    return items
+
+
 _REFS = {"patrol": _nullable(lambda v: _int(v, minimum=1)), "patrol_uuid": _nullable(_uuid)}
 _RECORD = {"reserve": _reserve, "location": _point, "gps_accuracy_m": _nullable(_number), "notes": _text, **_REFS}
 _TIME = _nullable(parse_time)
 
 # Per kind, a parser of the JSON value of each field the phone may send: JSON types to Python types only.
 PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    Kind.ACTION: {  # a seizure or a protocol at an incident (actions.py)
+        "reserve": _reserve, "location": _nullable(_point), "place_name": _text, **_REFS, "kind": _as_is,
+        "taken_at": parse_time, "description": _text, "protocol_number": _text, "fine_amount": _nullable(_decimal),
+        "fine_currency": _text, "incident": _nullable(lambda v: _int(v, minimum=1)),
+        "incident_uuid": _nullable(_uuid), "items": _seized_items,
+    },
     Kind.SNARE_FIND: {
         **_RECORD, "found_at": parse_time, "count": _int, "material": _as_is, "state": _as_is, "placement": _as_is,
         "catch_species": _nullable(_as_is), "catch_condition": _as_is, "action": _as_is,
@@ -191,6 +236,11 @@ def _track_points(value: Any, rules: _Rules) -> list[tuple[datetime, Point, floa
     return points
 
 
+SYNC_CLEANERS = {**CLEANERS, Kind.ACTION: action_clean}
+# Links resolved to objects after the claim (ingest), not by the cleaners.
+REFS = ("patrol", "patrol_uuid", "team", "snare_find_uuids", "incident", "incident_uuid")
+
+
 def parse_item_data(kind: str, data: dict[str, Any], rules: _Rules, *, partial: bool = False,
                     instance: Any = None) -> dict[str, Any]:  # fmt: skip
     """Parse an item's JSON data and check it with the record kind's rules (threats.records.validation).
@@ -231,10 +281,12 @@ def parse_item_data(kind: str, data: dict[str, Any], rules: _Rules, *, partial: 
             except ValueError as exc:
                 errors["points"] = [str(exc)]
     else:
-        refs = {name: values.pop(name) for name in ("patrol", "patrol_uuid", "team", "snare_find_uuids")
-                if name in values}  # resolved to objects after the claim (ingest)  # fmt: skip
+        refs = {name: values.pop(name) for name in REFS if name in values}
+        if kind == Kind.ACTION and not partial:
+            for name, messages in incident_ref_errors(refs).items():
+                errors.setdefault(name, messages)
         try:
-            values = CLEANERS[kind](values, context=rules, instance=instance if partial else None)
+            values = SYNC_CLEANERS[kind](values, context=rules, instance=instance if partial else None)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 errors.setdefault(name, messages)

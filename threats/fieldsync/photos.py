@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from patrol.reserves.access import membership_require
+from threats.enforcement.models import EnforcementAction, EvidenceItem
+from threats.enforcement.services import evidence_item_create
 from threats.fieldsync.models import Device, Photo
-from threats.fieldsync.parsing import RECORD_KINDS
+from threats.fieldsync.parsing import PHOTO_KINDS, Kind
 from threats.fieldsync.selectors import photo_get, synced_record_get
 
 
@@ -119,7 +122,7 @@ def photo_store(*, actor: Any, device: Device, record_uuid: uuid.UUID, sha256: s
     """
     reserve = device.reserve
     membership_require(user=actor, reserve=reserve)
-    found = synced_record_get(user=actor, reserve=reserve, client_uuid=record_uuid, kinds=RECORD_KINDS)
+    found = synced_record_get(user=actor, reserve=reserve, client_uuid=record_uuid, kinds=PHOTO_KINDS)
     if found is None:
         raise Http404(_("No such record."))
     kind, record = found
@@ -149,6 +152,25 @@ def photo_store(*, actor: Any, device: Device, record_uuid: uuid.UUID, sha256: s
         with transaction.atomic():
             photo.full_clean(validate_unique=False, validate_constraints=False)
             photo.save()
+            if kind in (Kind.ACTION, Kind.EVIDENCE):
+                try:
+                    _evidence_photo_create(actor=actor, photo=photo, record=record)
+                except ValidationError as exc:
+                    raise PhotoRejected("invalid", " ".join(exc.messages)) from exc
     except IntegrityError:  # the same upload, at the same time: the other one stored it
         return photo_get(reserve=reserve, record_uuid=record_uuid, sha256=sha256), False
     return photo, True
+
+
+def _evidence_photo_create(*, actor: Any, photo: Photo, record: Any) -> None:
+    """A photo of an action (a protocol) or of a seized thing is evidence itself: an item of kind photo with
+    the stored bytes as its original and their SHA-256, collected by the ranger who took it."""
+    action = record if isinstance(record, EnforcementAction) else record.action
+    incident = record.incident if isinstance(record, EvidenceItem) else action.incidents.first()
+    about = _("Photo of: %(what)s") % {"what": record}
+    evidence_item_create(
+        actor=actor, reserve=photo.reserve, kind=EvidenceItem.Kind.PHOTO, description=about, action=action,
+        incident=incident, collected_at=getattr(record, "collected_at", None) or record.taken_at,
+        location=record.location, place_name=record.place_name, photo=photo,
+        original_name=f"{photo.sha256}.{EXTENSIONS[photo.content_type]}",
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from patrol.reserves.models import Membership, Reserve
 from patrol.reserves.selectors import WRITE_ALL_ROLES, User, teams_for_user
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.web_map import hillshade_png_get
+from threats.enforcement.selectors import actions_for_user, evidence_for_user
 from threats.fieldsync.models import Device, Photo, SyncReceipt
 from threats.records.selectors import detections_for_user, incidents_for_user, snare_finds_for_user, species_list
 
@@ -51,6 +52,8 @@ RECORD_SELECTORS = {
     SyncReceipt.Kind.INCIDENT: incidents_for_user,
     SyncReceipt.Kind.DETECTION: detections_for_user,
     SyncReceipt.Kind.PATROL: patrols_for_user,
+    SyncReceipt.Kind.ACTION: actions_for_user,
+    SyncReceipt.Kind.EVIDENCE: evidence_for_user,
 }
 
 
@@ -61,6 +64,9 @@ def synced_record_get(
     receipt = SyncReceipt.objects.filter(
         reserve=reserve, client_uuid=client_uuid, kind__in=kinds, object_id__isnull=False
     ).first()
+    if receipt is None and SyncReceipt.Kind.EVIDENCE in kinds:  # a seized thing came inside an action item
+        item = evidence_for_user(user=user).filter(reserve=reserve, client_uuid=client_uuid).first()
+        return (SyncReceipt.Kind.EVIDENCE, item) if item is not None else None
     if receipt is None:
         return None
     record = RECORD_SELECTORS[receipt.kind](user=user).filter(reserve=reserve, pk=receipt.object_id).first()
@@ -93,6 +99,7 @@ def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
             for s in species_list()
         ],
         "teams": [{"id": t.pk, "name": t.name} for t in teams_for_user(user=user).filter(reserve=reserve)],
+        "incidents": recent_incidents(user=user, reserve=reserve),
         "patrols": [
             {
                 "id": p.pk,
@@ -123,3 +130,15 @@ def field_map(*, reserve: Reserve) -> dict[str, Any] | None:
     if stored is None:
         return None
     return {"hillshade": {"url": reverse("sync-hillshade"), "bounds": stored[1], "key": f"terrain-{terrain.pk}"}}
+
+
+def recent_incidents(*, user: User, reserve: Reserve, days: int = 60, limit: int = 50) -> list[dict[str, Any]]:
+    """Incidents a seizure or protocol may be logged at: the user's visible ones of the last `days`, newest
+    first, with the day shown (as the API shows it: a generalised incident's day, never its minute)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = incidents_for_user(user=user).filter(reserve=reserve, display_time__gte=since)[:limit]
+    return [
+        {"id": i.pk, "client_uuid": str(i.client_uuid) if i.client_uuid else None, "kind": i.kind,
+         "day": i.display_time.date().isoformat()}
+        for i in rows
+    ]  # fmt: skip

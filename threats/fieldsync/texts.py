@@ -10,12 +10,22 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from threats.enforcement.models import EnforcementAction, EvidenceItem
 from threats.records.models import Detection, Incident, SnareFind
 
 
 def field_strings() -> dict[str, str]:
     """The app's interface strings by key; `{name}` marks a value the app fills in."""
     return {
+        # seizures and protocols at an incident (seizure.js)
+        "seizure": _("Seizure"), "protocol": _("Protocol"), "action_item": _("Seizure or protocol"),
+        "at_incident": _("At incident"), "this_phone": _("logged on this phone"),
+        "no_incidents": _("Log the incident first: seizures and protocols are logged at an incident."),
+        "seized": _("Seized items"), "add_item": _("Add an item"), "remove_item": _("Remove"),
+        "quantity": _("Quantity"), "item_kind": _("What"), "item_photo": _("Photo of the item"),
+        "action_kind": _("Action"), "protocol_number": _("Protocol number"), "fine_amount": _("Fine"),
+        "fine_currency": _("Currency"), "place_name": _("Place name"), "protocol_photo": _("Photo of the protocol"),
+        "need_item": _("Add at least one seized item."), "fine_invalid": _("The fine must be a number, 0 or more."),
         "online": _("Online"), "offline": _("Offline"), "waiting": _("{n} waiting"),
         "nothing_waiting": _("All synced"), "last_sync": _("Last sync: {t}"), "never_synced": _("Not synced yet"),
         "sync_now": _("Sync now"), "syncing": _("Syncing…"), "synced": _("Synced"),
@@ -57,7 +67,12 @@ CHOICE_FIELDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "snare_find": (SnareFind, ("material", "state", "placement", "catch_condition", "action")),
     "incident": (Incident, ("kind",)),
     "detection": (Detection, ("method",)),
+    "action": (EnforcementAction, ("kind",)),
+    "evidence": (EvidenceItem, ("kind",)),
 }
+# A protocol is the form's default action; a photo is not a seized thing (it is uploaded with the item).
+FORM_DEFAULTS[("action", "kind")] = EnforcementAction.Kind.PROTOCOL_FINE
+LEFT_OUT = {("evidence", "kind"): {EvidenceItem.Kind.PHOTO}}
 
 
 def field_choices() -> dict[str, dict[str, Any]]:
@@ -67,7 +82,8 @@ def field_choices() -> dict[str, dict[str, Any]]:
         result[kind] = {}
         for name in names:
             model_field = model._meta.get_field(name)
-            options = [[value, str(label)] for value, label in model_field.choices]
+            left_out = LEFT_OUT.get((kind, name), set())
+            options = [[value, str(label)] for value, label in model_field.choices if value not in left_out]
             default = FORM_DEFAULTS.get((kind, name)) or model_field.get_default() or options[0][0]
             result[kind][name] = {"default": str(default), "options": options}
     return result

@@ -24,6 +24,7 @@ ASSETS = [
     "field/app.css",
     "field/db.js",
     "field/route.js",
+    "field/seizure.js",
     "field/app.js",
     "field/icon-192.png",
     "field/icon-512.png",

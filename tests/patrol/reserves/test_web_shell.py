@@ -89,11 +89,11 @@ def test_each_role_sees_only_the_menu_entries_it_can_use(client, reserve_a, team
     analyst = member(reserve_a, Role.ANALYST)
     ranger = team_a.members.get()
     assert _menu(client, manager) == [
-        "Overview", "Records", "Plan patrols", "Calendar", "Import GPX", "Risk map", "Coverage", "Reports",
+        "Overview", "Records", "Admin", "Plan patrols", "Calendar", "Import GPX", "Risk map", "Coverage", "Reports",
         "Field app", "API",
     ]  # fmt: skip
-    assert _menu(client, analyst) == ["Overview", "Risk map", "Coverage", "Reports", "API"]
-    assert _menu(client, ranger) == ["Overview", "Import GPX", "Field app", "API"]
+    assert _menu(client, analyst) == ["Overview", "Records", "Risk map", "Coverage", "Reports", "API"]
+    assert _menu(client, ranger) == ["Overview", "Records", "Import GPX", "Field app", "API"]
 
 
 def test_favicon_is_the_apps_icon(client):

@@ -29,7 +29,11 @@ def test_the_page_carries_strings_and_choices_in_english(client):
     }
     assert config["choices"]["snare_find"]["placement"]["default"] == "unknown"
     assert config["choices"]["detection"]["method"]["default"] == "track"
-    assert list(config["choices"]) == ["snare_find", "incident", "detection"]
+    assert list(config["choices"]) == ["snare_find", "incident", "detection", "action", "evidence"]
+    # a protocol is the action form's default; a photo is uploaded with an item, never chosen as one
+    assert config["choices"]["action"]["kind"]["default"] == "protocol_fine"
+    assert [v for v, _label in config["choices"]["evidence"]["kind"]["options"]] == [
+        "snares", "firearm", "ammunition", "pelt", "musk_pod", "meat", "vehicle", "other"]  # fmt: skip
 
 
 def test_the_page_carries_strings_and_choices_in_russian(client):

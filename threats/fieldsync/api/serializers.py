@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from threats.fieldsync.models import Device, SyncReceipt
+from threats.fieldsync.parsing import ITEM_KINDS
 
 
 class DeviceLoginSerializer(serializers.Serializer):
@@ -29,7 +30,7 @@ class BatchSerializer(serializers.Serializer):
 
 
 class ItemSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=SyncReceipt.Kind.choices)
+    kind = serializers.ChoiceField(choices=[(k, SyncReceipt.Kind(k).label) for k in ITEM_KINDS])
     client_uuid = serializers.UUIDField()
     recorded_at = serializers.DateTimeField()
     data = serializers.DictField()

@@ -153,6 +153,7 @@
         h("button", { id: "new-snare", onclick: () => showForm("snare_find") }, t("snare_find")),
         h("button", { id: "new-incident", onclick: () => showForm("incident") }, t("incident")),
         h("button", { id: "new-sign", onclick: () => showForm("detection") }, t("sign")),
+        ...FieldSeizure.buttons(seizureUi),
         h("button", { id: "show-queue", class: "secondary", onclick: showQueue }, t("queue"))),
       h("p", { id: "waiting-detail" }),
       h("button", { id: "sync-now", class: "secondary", onclick: () => sync() }, t("sync_now")),
@@ -270,6 +271,12 @@
     return {};
   }
 
+  // seizure.js: a seizure or a protocol at an incident, with these helpers
+  const seizureUi = { h, t, field, select, app, config: CONFIG, boot: () => state.boot || {}, home: showHome,
+                      message: setMessage, locationBlock: () => locationBlock(), patrolSelect: () => patrolSelect(),
+                      patrolRef: (v) => patrolRef(v), preparePhoto: (f) => preparePhoto(f), uuid, nowIso,
+                      syncSoon: () => syncSoon() };
+
   function showForm(kind) {
     const species = ((state.boot && state.boot.species) || []).map((s) => [s.scientific_name, (LANG === "ru" && s.ru) || s.en]);
     const where = locationBlock();
@@ -346,7 +353,7 @@
       const card = (title, row) => h("div", { class: "card" + (row.state === "rejected" ? " rejected" : "") },
         h("strong", {}, title), " ", row.recorded_at || "", row.state === "rejected" ? h("div", {}, t("rejected") + ": " + JSON.stringify(row.errors || row.error)) : null);
       app.replaceChildren(h("h1", {}, t("queue")), h("p", { id: "waiting-detail" }),
-        ...outbox.map((i) => card(t(i.kind === "detection" ? "sign" : i.kind === "track_points" ? "points" : i.kind === "patrol" ? "patrol" : i.kind), i)),
+        ...outbox.map((i) => card(t(i.kind === "detection" ? "sign" : i.kind === "track_points" ? "points" : i.kind === "action" ? "action_item" : i.kind), i)),
         ...edits.map((e) => card(t("patrol") + " ✎", e)),
         ...photos.map((p) => card(t("photo"), p)),
         h("button", { class: "secondary", onclick: showHome }, t("back")));
@@ -524,7 +531,7 @@
         });
       }
       const unsynced = new Set((await FieldDB.all("outbox")).map((i) => i.client_uuid));
-      for (const photo of (await FieldDB.all("photos")).filter((p) => p.state !== "rejected" && !unsynced.has(p.record_uuid))) {
+      for (const photo of (await FieldDB.all("photos")).filter((p) => p.state !== "rejected" && !unsynced.has(p.parent_uuid || p.record_uuid))) {
         const response = await call("PUT", CONFIG.api.photos + photo.record_uuid + "/" + photo.sha256 + "/",
           new Blob([photo.data], { type: photo.content_type }),
           { "Content-Type": photo.content_type, "X-Original-SHA256": photo.original_sha256, "X-Downscaled": photo.downscaled ? "1" : "0" });
