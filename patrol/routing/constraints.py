@@ -22,8 +22,8 @@ from patrol.routing.planner import (
     RoutePlanningError,
     RouteResult,
     describe_route,
+    plan_multiday_route,
     plan_route,
-    split_into_days,
 )
 from patrol.terrain.graph import TerrainGraph
 
@@ -165,14 +165,4 @@ def plan_alternatives_via(
 def plan_multiday_via(graph: TerrainGraph, risk: np.ndarray, *, days: int, hours_per_day: float,
                       **kwargs) -> RouteResult:  # fmt: skip
     """A route of ``days`` days (as planner.plan_multiday_route), through the vias."""
-    budget = days * hours_per_day
-    for _ in range(8):
-        route = plan_route_via(graph, risk, budget_h=budget, **kwargs)
-        flat = route.cells[:, 0] * graph.shape[1] + route.cells[:, 1]
-        ends = split_into_days(graph, flat, hours_per_day)
-        if len(ends) <= days:
-            route.day_ends = ends
-            route.budget_h = days * hours_per_day
-            return route
-        budget -= 0.5 * max(route.duration_h - (days - 0.5) * hours_per_day, hours_per_day / 20)
-    raise RoutePlanningError("could not fit the route into the given days")
+    return plan_multiday_route(graph, risk, days=days, hours_per_day=hours_per_day, plan=plan_route_via, **kwargs)

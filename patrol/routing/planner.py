@@ -575,16 +575,17 @@ def plan_multiday_route(
     *,
     days: int,
     hours_per_day: float,
+    plan=plan_route,
     **kwargs,
 ) -> RouteResult:
     """A patrol of ``days`` days of at most ``hours_per_day`` walking, camping anywhere.
 
-    Plans one route for the whole time then places camps greedily; if the day boundaries
-    waste too much time to fit, the total budget shrinks and the route is planned again.
+    Plans one route for the whole time (with ``plan``, e.g. constraints.plan_route_via) then places camps
+    greedily; if the day boundaries waste too much time, the budget shrinks and the route is planned again.
     """
     budget = days * hours_per_day
     for _ in range(8):
-        route = plan_route(graph, risk, budget_h=budget, **kwargs)
+        route = plan(graph, risk, budget_h=budget, **kwargs)
         flat = route.cells[:, 0] * graph.shape[1] + route.cells[:, 1]
         ends = split_into_days(graph, flat, hours_per_day)
         if len(ends) <= days:
