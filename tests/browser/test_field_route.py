@@ -129,6 +129,10 @@ def test_a_form_uses_the_patrols_fresh_fix_when_the_gps_fails(browser, live_serv
     page.wait_for_selector("[data-testid=fix][data-source=patrol][data-accuracy='7']")
     assert page.locator("[data-testid=fix]").inner_text().startswith("50.11870, 87.43120 ± 7 m (the patrol's GPS fix,")
     page.click("#save-record")
+    for _ in range(100):  # online, it syncs at once: wait for the find itself, not a "nothing waiting" from before
+        if SnareFind.objects.exists():
+            break
+        page.wait_for_timeout(200)
     page.wait_for_selector("[data-testid=waiting][data-records='0']", timeout=20000)
     find = SnareFind.objects.get()
     assert (round(find.location.x, 4), round(find.location.y, 4), find.gps_accuracy_m) == (87.4312, 50.1187, 7.0)

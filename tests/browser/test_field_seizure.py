@@ -152,6 +152,12 @@ def test_a_protocol_with_a_fine_at_a_synced_incident(browser, live_server, range
     page.fill("#f-fine_amount", "2500")
     page.fill("#f-fine_currency", "rub")
     page.click("#save-action")
+    # Online, the app syncs at once: "nothing waiting" and "Synced" may still show from the login's sync
+    # for a moment, so wait for the protocol itself on the server, then for the app to settle.
+    for _ in range(100):
+        if EnforcementAction.objects.exists():
+            break
+        page.wait_for_timeout(200)
     page.wait_for_selector("[data-testid=waiting][data-records='0']", timeout=20000)
     page.wait_for_function("() => document.querySelector('[data-testid=message]').textContent === 'Synced'")
     action = EnforcementAction.objects.get()
