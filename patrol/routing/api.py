@@ -25,6 +25,7 @@ from patrol.reserves.api.base import (
     FeatureSerializer,
     GeoPagination,
     ReserveField,
+    UsernameField,
     UserScopedPrimaryKeyField,
 )
 from patrol.reserves.selectors import posts_for_user, teams_for_user
@@ -98,7 +99,7 @@ class RoutePlanAcceptSerializer(serializers.Serializer):
     route = serializers.IntegerField(min_value=1, max_value=5, default=1, help_text=_("Which route (1-based)."))
     team = TeamIdField(selector=teams_for_user, required=False, allow_null=True,
                                      help_text=_("Default: the plan's team."))  # fmt: skip
-    leader = serializers.SlugRelatedField(
+    leader = UsernameField(
         slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True,
         help_text=_("A member's username (optional)."),
     )  # fmt: skip

@@ -31,7 +31,7 @@ from patrol.routing.export import route_feature_collection, route_gpx, route_kml
 from patrol.routing.models import RoutePlan
 from patrol.routing.planner import RoutePlanningError
 from patrol.terrain.graph import build_terrain_graph
-from patrol.terrain.models import TerrainGrid
+from patrol.terrain.models import TerrainGrid, ValleyReach
 from patrol.terrain.raster_io import Raster, transform_points
 from patrol.terrain.selectors import reach_ids_by_name, reach_labels, valley_names
 from patrol.terrain.services import grid_cell_of, grid_raster, no_go_mask
@@ -145,7 +145,7 @@ def _plan(plan: RoutePlan, grid: TerrainGrid, dem: Raster, risk: np.ndarray) -> 
     done: list[dict] = []
 
     def store(k: int, result) -> None:
-        passed = [names.get(i, f"V{i:03d}") for i in valleys_passed(result.cells, labels)]
+        passed = [names.get(i, ValleyReach.code(i)) for i in valleys_passed(result.cells, labels)]
         done.append(_route_record(result, dem, f"{title} #{k + 1}", list(dict.fromkeys(passed))))
         _progress(plan, routes=done, progress=10 + int(90 * len(done) / max(plan.alternatives, 1)) - 1)
 

@@ -22,6 +22,7 @@ from patrol.routing.planner import (
     RoutePlanningError,
     RouteResult,
     describe_route,
+    plan_alternative_routes,
     plan_multiday_route,
     plan_route,
 )
@@ -143,23 +144,10 @@ def plan_route_via(
     return route
 
 
-def plan_alternatives_via(
-    graph: TerrainGraph, risk: np.ndarray, *, k: int, overlap_discount: float = 0.8, on_route=None, **kwargs
-) -> list[RouteResult]:
-    """``k`` routes that overlap little (as planner.plan_alternative_routes), each through the vias;
+def plan_alternatives_via(graph: TerrainGraph, risk: np.ndarray, *, k: int, **kwargs) -> list[RouteResult]:
+    """``k`` routes that overlap little (planner.plan_alternative_routes), each through the vias;
     ``on_route(i, route)`` is called as each is ready (to show routes while the others compute)."""
-    risk = np.nan_to_num(np.asarray(risk, dtype=np.float64), nan=0.0).clip(min=0.0)
-    seen = np.zeros(graph.shape, dtype=bool)
-    routes = []
-    for i in range(k):
-        discounted = np.where(seen, risk * (1.0 - overlap_discount), risk)
-        route = plan_route_via(graph, discounted, **kwargs)
-        route.covered_risk = float(risk[route.covered].sum())
-        seen |= route.covered
-        routes.append(route)
-        if on_route is not None:
-            on_route(i, route)
-    return routes
+    return plan_alternative_routes(graph, risk, k=k, plan=plan_route_via, **kwargs)
 
 
 def plan_multiday_via(graph: TerrainGraph, risk: np.ndarray, *, days: int, hours_per_day: float,

@@ -534,19 +534,22 @@ def plan_alternative_routes(
     *,
     k: int,
     overlap_discount: float = 0.8,
+    plan=plan_route,
+    on_route=None,
     **kwargs,
 ) -> list[RouteResult]:
-    """``k`` routes that overlap little: each later route sees the risk of cells covered by the
-    earlier ones reduced by ``overlap_discount``. Each result's ``covered_risk`` is on ``risk``."""
+    """``k`` routes (each planned with ``plan``) that overlap little: each later route sees the risk of cells
+    covered by the earlier ones reduced by ``overlap_discount`` (``covered_risk`` on ``risk``); then on_route."""
     risk = np.nan_to_num(np.asarray(risk, dtype=np.float64), nan=0.0).clip(min=0.0)
     seen = np.zeros(graph.shape, dtype=bool)
     routes = []
-    for _ in range(k):
-        discounted = np.where(seen, risk * (1.0 - overlap_discount), risk)
-        route = plan_route(graph, discounted, **kwargs)
+    for i in range(k):
+        route = plan(graph, np.where(seen, risk * (1.0 - overlap_discount), risk), **kwargs)
         route.covered_risk = float(risk[route.covered].sum())
         seen |= route.covered
         routes.append(route)
+        if on_route is not None:
+            on_route(i, route)
     return routes
 
 

@@ -17,7 +17,6 @@ import io
 import json
 import tempfile
 import zipfile
-from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from django.utils.translation import npgettext, pgettext
 
 from patrol.reserves.access import require_manager
 from patrol.reserves.selectors import User
-from threats.enforcement.files import CHUNK, EXTENSIONS, private_root
+from threats.enforcement.files import EXTENSIONS, file_sha256, private_root
 from threats.enforcement.models import Case
 from threats.enforcement.selectors import actions_for_user, case_evidence, evidence_for_user
 
@@ -54,16 +53,6 @@ def _person(user: Any, name: str) -> str:
 
 def _point(point: Any) -> str:
     return f"{point.y:.5f}, {point.x:.5f}" if point is not None else ""
-
-
-def _hash_file(path: Path) -> str | None:
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _penalty(case: Case) -> str:
@@ -144,7 +133,7 @@ def case_manifest(*, actor: User, case: Case) -> dict[str, Any]:
     }
     root = private_root()
     for item in items:
-        actual = _hash_file(root / item.path) if item.path else None
+        actual = file_sha256(path) if item.path and (path := root / item.path).is_file() else None
         check = (
             "no_file"
             if not item.path

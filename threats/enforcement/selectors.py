@@ -9,21 +9,15 @@
 Nothing here returns suspects to anyone else: serializers and exports for other roles must not name them.
 """
 
-from django.conf import settings
 from django.contrib.gis.db.models import PointField
-from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 
 from patrol.reserves.geo import WGS84
 from patrol.reserves.models import Membership, Reserve, Role
-from patrol.reserves.selectors import READ_ALL_ROLES, WRITE_ALL_ROLES, User, scoped
+from patrol.reserves.selectors import READ_ALL_ROLES, WRITE_ALL_ROLES, User, _reserve_ids, scoped
 from threats.enforcement.models import Case as CaseModel
 from threats.enforcement.models import CaseEvent, CustodyEvent, EnforcementAction, EvidenceItem, Suspect
-from threats.records.selectors import SnapToGrid
-
-
-def _reserve_ids(user: User, roles: tuple[str, ...]) -> QuerySet:
-    return Membership.objects.filter(user=user, role__in=roles).values("reserve_id")
+from threats.records.selectors import SnapToGrid, _cleared_reserve_ids, _sensitive_grid_degrees_sql
 
 
 def manager_reserve_ids(*, user: User) -> QuerySet:
@@ -34,23 +28,16 @@ def manager_reserve_ids(*, user: User) -> QuerySet:
 
 
 def may_see_suspects(*, user: User, reserve: Reserve | int) -> bool:
-    if not user.is_authenticated:
-        return False
     reserve_id = reserve if isinstance(reserve, int) else reserve.pk
-    return Membership.objects.filter(user=user, reserve_id=reserve_id, role__in=WRITE_ALL_ROLES).exists()
+    return manager_reserve_ids(user=user).filter(reserve_id=reserve_id).exists()
 
 
 def _display_location(queryset: QuerySet, *, user: User) -> QuerySet:
-    grid = Greatest(
-        F("reserve__sensitive_grid_degrees"),
-        Value(float(settings.IRBIS_SENSITIVE_GRID_DEGREES), output_field=FloatField()),
-    )
+    grid = _sensitive_grid_degrees_sql()
     if getattr(user, "is_superuser", False):
         exact = Q(pk__isnull=False)
-    elif user.is_authenticated:
-        exact = Q(reserve_id__in=Membership.objects.filter(user=user, sensitive_clearance=True).values("reserve_id"))
-    else:
-        exact = Q(pk__in=[])
+    else:  # an anonymous user is cleared nowhere
+        exact = Q(reserve_id__in=_cleared_reserve_ids(user))
     return queryset.annotate(
         display_location=Case(
             When(exact, then=F("location")),

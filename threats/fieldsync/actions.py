@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from threats.enforcement.models import EnforcementAction, EvidenceItem
+from threats.enforcement.models import CURRENCY_PATTERN, EnforcementAction, EvidenceItem
 from threats.records.validation import (
     RecordContext,
     RecordRules,
@@ -30,7 +30,7 @@ from threats.records.validation import (
 MAX_ITEMS = 50
 MAX_FINE = Decimal("1000000000000")  # the column holds 14 digits, 2 after the point
 SEIZED_KINDS = frozenset(k for k in EvidenceItem.Kind.values if k != EvidenceItem.Kind.PHOTO)
-CURRENCY = re.compile(r"^[A-Z]{3}$")
+CURRENCY = re.compile(CURRENCY_PATTERN)  # the database constraint's pattern
 
 ACTION = RecordRules(
     model=EnforcementAction, required=("kind",), times=("taken_at",), choices={"kind": EnforcementAction.Kind},

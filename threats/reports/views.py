@@ -67,8 +67,8 @@ def _asked(request: HttpRequest, reserve: Reserve) -> tuple[ReportForm, dict | N
     return form, form.cleaned_data
 
 
-def _headline(report: dict) -> list[dict[str, Any]]:
-    rows = {row.key: row for row in report_rows(report)}
+def _headline(rows: list) -> list[dict[str, Any]]:
+    rows = {row.key: row for row in rows}
     cards = []
     for key in HEADLINE:
         row = rows[key]
@@ -125,11 +125,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
         return render(request, "threats/report.html", context, status=400)
     query = request.GET.copy()
     query.pop("lang", None)
+    rows = report_rows(report)
     context.update(
         report=report,
-        rows=report_rows(report),
+        rows=rows,
         titles=column_titles(report),
-        cards=_headline(report),
+        cards=_headline(rows),
         charts=_trend_charts(trend),
         query=query.urlencode(),
         lang=(get_language() or "en")[:2],
@@ -201,7 +202,7 @@ def month_at_a_glance(*, user: User, reserve: Reserve) -> dict[str, Any] | None:
     trend = monthly_trend(reserve=reserve, period=period)
     return {
         "report": report,
-        "cards": _headline(report),
+        "cards": _headline(report_rows(report)),
         "charts": _trend_charts(trend),
         "link": "?" + urlencode({"period": "month", "value": period.first.strftime("%Y-%m")}),
     }

@@ -77,12 +77,14 @@ def action_context(*, record: EnforcementAction, user: User) -> dict[str, Any]:
 
 
 def case_context(*, record: Case, user: User) -> dict[str, Any]:
-    incidents = list(incidents_for_user(user=user).filter(Q(cases=record) | Q(enforcement_actions__case=record)))
-    decorate(_unique(incidents), section=SECTIONS["incidents"], user=user, reserve=record.reserve)
+    incidents = _unique(
+        list(incidents_for_user(user=user).filter(Q(cases=record) | Q(enforcement_actions__case=record)))
+    )
+    decorate(incidents, section=SECTIONS["incidents"], user=user, reserve=record.reserve)
     actions = list(actions_shown(user=user).filter(case=record))
     decorate(actions, section=SECTIONS["actions"], user=user, reserve=record.reserve)
     return {
-        "incidents": _unique(incidents), "actions": actions,
+        "incidents": incidents, "actions": actions,
         "events": list(record.events.order_by("occurred_on", "id")),
         "evidence": _unique(_evidence(user=user, where=Q(case=record) | Q(action__case=record))),
         "suspects": _suspects(user=user, reserve=record.reserve, where=Q(cases=record)),
