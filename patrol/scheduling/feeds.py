@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
 
 from patrol.patrols.models import Patrol
 from patrol.reserves.models import Team
@@ -24,6 +23,8 @@ STATUS = {
 
 
 def team_ical(*, team: Team, patrols: list[Patrol], now: datetime, host: str) -> bytes:
+    from icalendar import Calendar, Event  # only feeds need it; keeps it out of every process's start-up
+
     cal = Calendar()
     cal.add("prodid", "-//Irbis//Patrol schedule//EN")
     cal.add("version", "2.0")
