@@ -18,6 +18,7 @@ density of leopard detections (best of 1/2/4 km). Aims (issue 12): snares >= 0.9
 of the truth's PAI on every seed.
 
     .venv/bin/python benchmarks/bench_risk_truth.py [--simulator basins|demo|both] [--seeds 1 2 3 4 5]
+        [--packages DIR] [--end 2025-01-01]
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, 
     }  # fmt: skip
 
 
-def basins_seed(seed: int, workdir: Path) -> tuple[dict[str, float], str]:
+def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, float], str]:
     from django.db import transaction
 
     from patrol.terrain.models import TerrainGrid
@@ -89,7 +90,7 @@ def basins_seed(seed: int, workdir: Path) -> tuple[dict[str, float], str]:
     from threats.risk.compute import risk_compute_now
 
     t = time.perf_counter()
-    world = basins.generate(seed=seed)
+    world = basins.generate(seed=seed, end=end)
     folder = workdir / f"basins-{seed}"
     write_package(world, folder / "package")
     write_truth(world, folder / "truth.npz")  # beside the package, not in it
@@ -178,7 +179,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulator", choices=("basins", "demo", "both"), default="both")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--end", default="2025-01-01", help="basins: the records' last day (UTC)")
+    parser.add_argument("--packages", type=Path, help="basins: keep each seed's package and truth.npz in this folder")
     args = parser.parse_args()
+    end = datetime.fromisoformat(args.end).replace(tzinfo=UTC)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="irbis-truth-") as tmp:
         workdir = Path(tmp)
@@ -198,10 +202,17 @@ def main() -> None:
             print(f"\n== {name} simulator; PAI@10% ratios to the truth's (snares | leopard risk)")
             print(HEADER)
             for seed in args.seeds:
-                scores, info = basins_seed(seed, workdir) if name == "basins" else demo_seed(seed)
+                where = args.packages or workdir
+                scores, info = basins_seed(seed, where, end) if name == "basins" else demo_seed(seed)
                 results[seed] = scores
                 print(row(seed, scores) + f"   ({info})", flush=True)
             summary(name, results)
+    if args.packages:
+        print(
+            f"\npackages and truths kept in {args.packages}/basins-SEED/; by hand: manage.py import_reserve "
+            f"{args.packages}/basins-1/package --slug basins-1, then export_risk --reserve basins-1 --layer snares "
+            "--out snares.tif --compute (it fits the last IRBIS_RISK_WINDOW_DAYS up to now: give --end a recent day)"
+        )
     print(f"\nwall time {time.perf_counter() - started:.0f} s, peak RSS {peak_rss_mb():.0f} MB")
 
 
