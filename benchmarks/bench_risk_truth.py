@@ -4,7 +4,7 @@
   poaching, rotting snares, patrols that go back to their finds, detection below 1, cameras where
   rangers reach. Each seed is written as a reserve package, imported with `reserve_package_import`
   into the benchmark database (irbis_bench, as the sync benchmarks), and the risk computed with
-  `risk_compute_now` (what `export_risk --compute` runs); the stored snares, leopard and effort
+  `risk_compute_now` (what `export_risk --compute` runs); the stored snares and leopard
   layers are read back from their GeoTIFFs. Each seed runs in a transaction that is rolled back (and
   its files go to a temporary folder), so the database is left as it was.
 - demo (threats/interchange/demo.py): in memory, as bench_risk_quality does.
@@ -52,6 +52,24 @@ def _smooth(counts: np.ndarray, bandwidth_m: float, cell_m: float) -> np.ndarray
     return ndimage.gaussian_filter(counts, sigma=bandwidth_m / cell_m, mode="constant", truncate=4.0)
 
 
+def _rho(fitted: np.ndarray | None, hidden: np.ndarray) -> str:
+    from scipy.stats import spearmanr
+
+    if fitted is None:
+        return "-"
+    ok = np.isfinite(fitted)
+    return f"{spearmanr(fitted[ok], hidden[ok])[0]:.2f}"
+
+
+def track_km(grid, tracks: list[np.ndarray]) -> np.ndarray:
+    """Patrol effort for the finds-per-effort baseline: km walked per cell (each step in its start's cell)."""
+    km = np.zeros(grid.shape)
+    for xy in tracks:
+        steps = np.hypot(*np.diff(xy, axis=0).T) / 1000.0
+        km += grid.rasterise_points(xy[:-1, 0], xy[:-1, 1], steps)
+    return km
+
+
 def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, leopard_xy) -> dict[str, float]:
     """Every ratio to the truth's PAI@10% for one seed (layers on the truth's grid)."""
     from threats.risk.evaluation import pai_against_truth
@@ -97,7 +115,7 @@ def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, floa
     t_sim = time.perf_counter() - t
     with transaction.atomic():
         t = time.perf_counter()
-        reserve = reserve_package_import(folder=folder / "package", slug=f"bench-basins-{seed}").reserve
+        reserve = reserve_package_import(folder=folder / "package", slug=f"bench-basins-{seed}-{os.getpid()}").reserve
         t_import = time.perf_counter() - t
         t = time.perf_counter()
         run = risk_compute_now(reserve=reserve, end=datetime.fromtimestamp(world.end, UTC))
@@ -107,20 +125,24 @@ def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, floa
         terrain = TerrainGrid.objects.get(reserve=reserve)
         if terrain.grid != world.grid:
             raise RuntimeError(f"basins seed {seed}: terrain grid {terrain.grid} is not the world's {world.grid}")
-        layers = {name: read_raster(getattr(run, name).path).data for name in ("snares", "leopard", "effort")}
+        layers = {name: read_raster(getattr(run, name).path).data for name in ("snares", "leopard")}
         summary = run.summary
+        with np.load(run.explain_layers.path) as stored:  # the fitted presence, for the report's diagnosis
+            presence = stored["leopard_presence"] if "leopard_presence" in stored.files else None
         transaction.set_rollback(True)  # leave the benchmark database as it was
     truth = np.load(folder / "truth.npz")
     scores = score(
         grid=world.grid, truth=truth["truth_intensity"], presence=truth["leopard_presence"],
         musk=truth["musk_deer_habitat"], snares=layers["snares"], leopard=layers["leopard"],
-        effort_km=layers["effort"], finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
+        effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
+        finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
     )  # fmt: skip
     leopards = sum(d.species == basins.LEOPARD for d in world.detections)
     info = (
         f"{len(world.finds)} finds, {len(world.patrols)} patrols, {len(world.cameras)} cameras, {leopards} leopard "
         f"records; simulate+write {t_sim:.1f} s, import {t_import:.1f} s, risk {t_risk:.1f} s; "
+        f"fitted presence Spearman {_rho(presence, truth['leopard_presence'])} vs hidden; "
         f"model total {summary['total_snare_lines_per_year']:.0f} lines/yr (truth {world.truth_intensity.sum():.0f})"
     )
     return scores, info
@@ -141,11 +163,13 @@ def demo_seed(seed: int) -> tuple[dict[str, float], str]:
     scores = score(
         grid=reserve.grid, truth=reserve.truth_intensity, presence=reserve.leopard_presence,
         musk=reserve.musk_deer_habitat, snares=fit.intensity, leopard=fit.leopard_risk,
-        effort_km=fit.effort.distance_km, finds_xy=np.array([(f.x, f.y) for f in reserve.finds]).reshape(-1, 2),
+        effort_km=track_km(reserve.grid, [p.track_xy for p in reserve.patrols]),
+        finds_xy=np.array([(f.x, f.y) for f in reserve.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in reserve.detections if d.species == "Panthera uncia"]).reshape(-1, 2),
     )  # fmt: skip
     info = (f"{len(reserve.finds)} finds, {len(reserve.patrols)} patrols, {len(reserve.cameras)} camera deployments; "
-            f"generate+fit {time.perf_counter() - t:.1f} s")  # fmt: skip
+            f"generate+fit {time.perf_counter() - t:.1f} s; fitted presence Spearman "
+            f"{_rho(fit.leopard_presence, reserve.leopard_presence)} vs hidden")  # fmt: skip
     return scores, info
 
 
