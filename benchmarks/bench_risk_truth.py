@@ -18,12 +18,16 @@ density of leopard detections (best of 1/2/4 km). Aims (issue 12): snares >= 0.9
 of the truth's PAI on every seed.
 
     .venv/bin/python benchmarks/bench_risk_truth.py [--simulator basins|demo|both] [--seeds 1 2 3 4 5]
-        [--packages DIR] [--end 2025-01-01]
+        [--packages DIR] [--end 2025-01-01] [--json FILE]
+
+IRBIS_BENCH_DB=NAME uses another benchmark database (created and migrated if needed): clones whose
+migrations differ cannot share one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -204,6 +208,7 @@ def main() -> None:
     parser.add_argument("--simulator", choices=("basins", "demo", "both"), default="both")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--end", default="2025-01-01", help="basins: the records' last day (UTC)")
+    parser.add_argument("--json", type=Path, help="also write every seed's ratios to this JSON file")
     parser.add_argument("--packages", type=Path, help="basins: keep each seed's package and truth.npz in this folder")
     args = parser.parse_args()
     end = datetime.fromisoformat(args.end).replace(tzinfo=UTC)
@@ -221,8 +226,9 @@ def main() -> None:
 
             os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
             django.setup()
+        everything = {}
         for name in ("basins", "demo") if args.simulator == "both" else (args.simulator,):
-            results = {}
+            results = everything.setdefault(name, {})
             print(f"\n== {name} simulator; PAI@10% ratios to the truth's (snares | leopard risk)")
             print(HEADER)
             for seed in args.seeds:
@@ -231,6 +237,8 @@ def main() -> None:
                 results[seed] = scores
                 print(row(seed, scores) + f"   ({info})", flush=True)
             summary(name, results)
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=2))
     if args.packages:
         print(
             f"\npackages and truths kept in {args.packages}/basins-SEED/; by hand: manage.py import_reserve "
