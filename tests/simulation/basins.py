@@ -322,6 +322,8 @@ def set_snares(rng, truth: np.ndarray, grid: Grid, t0: float, t1: float) -> Snar
             parts["rot_t"].append(set_t + (7.0 + 150.0 * rng.weibull(1.6, n)) * DAY)
             line += 1
     a = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    x0, y0, x1, y1 = grid.bounds
+    a["x"], a["y"] = np.clip(a["x"], x0 + 1.0, x1 - 1.0), np.clip(a["y"], y0 + 1.0, y1 - 1.0)  # inside the reserve
     n = len(a["x"])
     return Snares(a["line"].astype(np.int64), a["x"], a["y"], a["set_t"], a["rot_t"], a["rot_t"].copy(),
                   np.full(n, np.nan), np.full(n, -1, dtype=np.int64))  # fmt: skip
