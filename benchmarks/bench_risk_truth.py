@@ -18,7 +18,7 @@ density of leopard detections (best of 1/2/4 km). Aims (issue 12): snares >= 0.9
 of the truth's PAI on every seed.
 
     .venv/bin/python benchmarks/bench_risk_truth.py [--simulator basins|demo|both] [--seeds 1 2 3 4 5]
-        [--packages DIR] [--end 2025-01-01] [--json FILE]
+        [--packages DIR] [--end 2025-01-01] [--json FILE] [--in-memory]
 
 IRBIS_BENCH_DB=NAME uses another benchmark database (created and migrated if needed): clones whose
 migrations differ cannot share one.
@@ -152,6 +152,29 @@ def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, floa
     return scores, info
 
 
+def basins_in_memory(seed: int, end: datetime) -> tuple[dict[str, float], str]:
+    """The same world without the database (tests/simulation/inputs.py; tests/simulation/test_inputs.py
+    checks that the package path gives the model the same inputs)."""
+    from tests.simulation import basins
+    from tests.simulation.inputs import access_xy, risk_inputs_from_world
+    from threats.risk.features import build_terrain_features
+    from threats.risk.model import fit_risk
+
+    t = time.perf_counter()
+    world = basins.generate(seed=seed, end=end)
+    features = build_terrain_features(world.elevation, grid=world.grid, access_xy=access_xy(world))
+    fit = fit_risk(risk_inputs_from_world(world), features)
+    scores = score(
+        grid=world.grid, truth=world.truth_intensity, presence=world.leopard_presence, musk=world.musk_deer_habitat,
+        snares=fit.intensity, leopard=fit.leopard_risk, effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
+        finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
+        leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
+    )  # fmt: skip
+    info = (f"{len(world.finds)} finds, in memory, generate+fit {time.perf_counter() - t:.1f} s; fitted presence "
+            f"Spearman {_rho(fit.leopard_presence, world.leopard_presence)} vs hidden")  # fmt: skip
+    return scores, info
+
+
 def demo_seed(seed: int) -> tuple[dict[str, float], str]:
     from threats.interchange import demo
     from threats.interchange.demo_inputs import demo_access_xy, risk_inputs_from_demo
@@ -208,6 +231,7 @@ def main() -> None:
     parser.add_argument("--simulator", choices=("basins", "demo", "both"), default="both")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--end", default="2025-01-01", help="basins: the records' last day (UTC)")
+    parser.add_argument("--in-memory", action="store_true", help="basins: fit in memory, no package, no database")
     parser.add_argument("--json", type=Path, help="also write every seed's ratios to this JSON file")
     parser.add_argument("--packages", type=Path, help="basins: keep each seed's package and truth.npz in this folder")
     args = parser.parse_args()
@@ -217,7 +241,7 @@ def main() -> None:
         workdir = Path(tmp)
         os.environ["IRBIS_PRIVATE_ROOT"] = str(workdir / "private")  # risk layers, DEMs: gone with the folder
         os.environ["DJANGO_MEDIA_ROOT"] = str(workdir / "media")
-        if args.simulator in ("basins", "both"):
+        if args.simulator in ("basins", "both") and not args.in_memory:
             from bench_sync_ingest import setup_django
 
             setup_django()
@@ -233,7 +257,12 @@ def main() -> None:
             print(HEADER)
             for seed in args.seeds:
                 where = args.packages or workdir
-                scores, info = basins_seed(seed, where, end) if name == "basins" else demo_seed(seed)
+                if name == "demo":
+                    scores, info = demo_seed(seed)
+                elif args.in_memory:
+                    scores, info = basins_in_memory(seed, end)
+                else:
+                    scores, info = basins_seed(seed, where, end)
                 results[seed] = scores
                 print(row(seed, scores) + f"   ({info})", flush=True)
             summary(name, results)

@@ -109,6 +109,8 @@ def test_the_package_imports_whole_on_the_truths_grid(world, tmp_path):
     }  # fmt: skip
     assert {k: v for k, v in report.counts.items() if k in written} == written
     assert report.counts["posts"] == 3 and report.counts["access points"] == 4 and report.counts["dem"] == 1
+    trap_days = sum(int(c.end) - int(c.start) for c in world.cameras) / basins.DAY
+    assert report.notes == [f"camera effort: {trap_days:.1f} trap-days"]  # nothing skipped, no unknown taxa
     assert Patrol.objects.filter(reserve=reserve, track__isnull=False).count() == 61
     assert SnareFind.objects.filter(reserve=reserve).count() == 235
     assert sum(SnareFind.objects.filter(reserve=reserve).values_list("count", flat=True)) == 348
