@@ -36,6 +36,22 @@ def test_the_simulator_is_deterministic_and_keeps_its_numbers(world):
     assert [f.t for f in again.finds] == [f.t for f in world.finds]
 
 
+def test_access_lies_on_the_boundary_and_posts_on_basin_rims(world):
+    assert world.access_points == [
+        ("Lower road end", "road_end", 611_175.0, 5_784_075.0),  # one cell in from the southern edge
+        ("Western village", "village", 610_075.0, 5_787_075.0),
+        ("Eastern road end", "road_end", 615_925.0, 5_786_175.0),
+        ("Northern border pass", "border_crossing", 614_525.0, 5_789_925.0),
+    ]
+    assert [p[:2] for p in world.posts] == [("Basin 1 station", "station"), ("Basin 2 cabin", "cabin"),
+                                            ("Basin 3 cabin", "cabin")]  # fmt: skip
+    slope = basins.slope_deg(world.elevation, basins.CELL_M)
+    for _name, _kind, x, y in world.posts:
+        r, c = world.grid.cell_of(x, y)
+        assert slope[r, c] < 20.0  # a gentle spot on the rim
+        assert world.elevation[r, c] < np.median(world.elevation)  # low: the way out of its basin
+
+
 def test_snares_are_found_only_while_active_and_rot_if_nobody_finds_them(world):
     s = world.snares
     found = s.found_by >= 0
