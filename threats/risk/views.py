@@ -42,6 +42,7 @@ def _strings() -> dict[str, Any]:
     """The map script's words, translated here (threats/static/threats/risk_map.js reads them)."""
     return {
         "snares": _("Expected snares"), "leopard": _("Leopard risk"), "uncertainty": _("Uncertainty"),
+        "leopard_uncertainty": _("Leopard risk uncertainty"),
         "effort": _("Patrol effort"), "finds": _("Snare finds"), "incidents": _("Incidents"),
         "detections": _("Wildlife detections"), "hillshade": _("Hillshade"),
         "no_run": _("No risk computation has finished for this reserve yet."),

@@ -66,6 +66,7 @@ LAYER_UNITS = {
     "snares": gettext_lazy("snare lines set per cell per year"),
     "uncertainty": gettext_lazy("standard deviation, snare lines per cell per year"),
     "leopard": gettext_lazy("snare lines per cell per year × chance of a leopard"),
+    "leopard_uncertainty": gettext_lazy("standard deviation of the leopard risk"),
     "effort": gettext_lazy("km of patrol track within 100 m (recent patrols count more)"),
 }
 

@@ -11,6 +11,7 @@
     snares: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
     leopard: ["#f7f4f9", "#d4b9da", "#c994c7", "#dd1c77", "#67001f"],
     uncertainty: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+    leopard_uncertainty: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
     effort: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
   };
   const map = L.map(root, { zoomSnap: 0.25, attributionControl: false });
