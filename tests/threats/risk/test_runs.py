@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 def test_a_run_stores_layers_on_the_terrain_grid_and_its_summary(run_a):
     terrain = TerrainGrid.objects.get(reserve=run_a.reserve)
     elevation = read_raster(terrain.elevation.path)
-    for name in ("snares", "uncertainty", "leopard", "effort"):
+    for name in ("snares", "uncertainty", "leopard", "leopard_uncertainty", "effort"):
         layer = read_raster(getattr(run_a, name).path)
         assert layer.same_grid_as(elevation), name
         assert np.isfinite(layer.data).all() and (layer.data >= 0).all()
@@ -97,7 +97,7 @@ def test_without_clearance_leopard_values_and_overlay_are_generalised(run_a, cli
 def test_the_route_planner_uses_the_latest_run(run_a, world_a):
     terrain = TerrainGrid.objects.get(reserve=run_a.reserve)
     surface, source = current_risk_surface(terrain)
-    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.0, data {run_a.inputs_start:%Y-%m-%d} to "
+    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.1, data {run_a.inputs_start:%Y-%m-%d} to "
                              "2026-11-01)")  # fmt: skip
     np.testing.assert_array_equal(surface, read_raster(run_a.snares.path).data)
 
@@ -111,7 +111,7 @@ def test_status_shows_progress_of_the_current_run_and_the_latest_layers(run_a, a
     assert body["latest"]["id"] == run_a.pk and body["latest"]["status"] == "done"
     assert {k: body["current"][k] for k in ("id", "status", "progress", "stage")} == {
         "id": queued.pk, "status": "running", "progress": 35, "stage": "fitting the model"}  # fmt: skip
-    assert list(body["overlays"]["layers"]) == ["snares", "leopard", "uncertainty", "effort"]
+    assert list(body["overlays"]["layers"]) == ["snares", "leopard", "uncertainty", "leopard_uncertainty", "effort"]
     (south, west), (north, east) = body["overlays"]["bounds"]
     x0, y0 = demo.DEMO_ORIGIN
     corners = [_lonlat(x, y) for x in (x0, x0 + 8000) for y in (y0, y0 - 8000)]
