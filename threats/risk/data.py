@@ -150,10 +150,14 @@ class RiskConfig:
     prior_valley_km: tuple[float, float] = (-1.0, 0.5)  # per km from the valley network (not identifiable
     # when patrols only walk valley floors, so this prior carries it there)
     prior_zone_sd: float = 0.5
+    prior_snare_terrain_sd: float = 0.5  # elevation and slope terms of the snare GLM (standardised); 0 = none
     prior_intercept_sd: float = 10.0
     prior_habitat_sd: float = 1.0  # terrain terms of the prey and leopard models (standardised units)
     # Spatial frailty: nearby finds vs finds expected from the GLM and the effort.
-    frailty_bandwidth_m: float = 1500.0
+    # the bandwidth is chosen per fit among these by held-out predictive likelihood (model._frailty_bandwidth);
+    # give one value to fix it
+    frailty_bandwidths_m: tuple[float, ...] = (750.0, 1500.0, 3000.0)
+    frailty_holdout_m: float = 100.0  # each cell's own neighbourhood (half-width) left out when choosing
     frailty_prior_finds: float = 3.0  # prior strength, in expected finds
     leopard_bandwidth_m: float = 3000.0
     leopard_prior_detections: float = 2.0

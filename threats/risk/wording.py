@@ -42,6 +42,18 @@ FACTORS: dict[str, tuple[Promise, Promise, Promise, Promise]] = {
         gettext_lazy("on slopes that musk deer use"),
         gettext_lazy("on slopes that musk deer avoid"),
     ),
+    "terrain: elevation": (
+        gettext_lazy("snare finds: elevation"),
+        gettext_lazy("snare finds per patrol effort at this elevation, beyond what the musk deer records say"),
+        gettext_lazy("at an elevation where patrols find more snares"),
+        gettext_lazy("at an elevation where patrols find fewer snares"),
+    ),
+    "terrain: slope": (
+        gettext_lazy("snare finds: slope"),
+        gettext_lazy("snare finds per patrol effort on slopes this steep, beyond what the musk deer records say"),
+        gettext_lazy("on slopes where patrols find more snares"),
+        gettext_lazy("on slopes where patrols find fewer snares"),
+    ),
     "zone": (
         gettext_lazy("management zone"),
         gettext_lazy("snaring in this management zone compared with the others"),
