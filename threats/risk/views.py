@@ -58,6 +58,7 @@ def _strings() -> dict[str, Any]:
         "baseline": _("Reserve-average cell (log)"), "effort_here": _("Patrol effort here"), "visits": _("visits"),
         "km": _("km"), "hours": _("hours"), "data_weight": _("Weight of local data (0 = prior only)"),
         "finds_near": _("Finds near the cell / expected"), "leopard_presence": _("Leopard presence"),
+        "leopard_risk": _("Leopard risk (snare lines per year × chance of a leopard)"),
         "generalised": _("generalised"), "outside": _("Outside the reserve grid."), "loading": _("Loading…"),
         "contributions": _("What drove it (contributions to log-intensity)"),
         # the valley ranking

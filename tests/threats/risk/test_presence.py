@@ -142,3 +142,27 @@ def test_known_individuals_add_information_on_use():
 def test_leopard_risk_sd_combines_snare_and_presence_uncertainty():
     sd = risk_presence.risk_sd(np.array([2.0]), np.array([1.0]), np.array([0.5]), np.array([0.1]))
     assert sd[0] == pytest.approx(math.sqrt(4 * 0.01 + 0.25 * 1.0 + 1.0 * 0.01))
+
+
+def test_explain_gives_the_leopard_parts_that_sum_to_the_log_rate():
+    from datetime import UTC, datetime
+
+    from threats.interchange import demo
+    from threats.interchange.demo_inputs import demo_access_xy, risk_inputs_from_demo
+    from threats.risk import model as risk_model
+
+    world = demo.generate(seed=1, end=datetime(2025, 1, 1, tzinfo=UTC), size_m=8000.0, cell_m=100.0)
+    inputs = risk_inputs_from_demo(world)
+    features = risk_features.build_terrain_features(world.elevation, grid=inputs.grid, access_xy=demo_access_xy(world))
+    result = risk_model.fit_risk(inputs, features)
+    row, col = np.unravel_index(int(np.nanargmax(result.leopard_risk)), result.grid.shape)
+    cell = result.explain(int(row), int(col))
+    names = {c.name for c in cell.leopard_contributions}
+    assert names == {g for g, _ in risk_presence.COVARIATES} | {"nearby leopard records vs effort"}
+    total = cell.leopard_baseline + sum(c.value for c in cell.leopard_contributions)
+    assert total == pytest.approx(float(result.leopard.log_rate[row, col]), abs=1e-9)
+    assert cell.leopard_presence == pytest.approx(-math.expm1(-math.exp(total) * 30.0), rel=1e-9)
+    assert cell.leopard_risk_sd == pytest.approx(float(result.leopard_risk_sd[row, col]))
+    assert 0 < cell.leopard_presence_sd < 0.5 and cell.leopard_risk == pytest.approx(
+        cell.intensity * cell.leopard_presence
+    )

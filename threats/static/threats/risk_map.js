@@ -222,7 +222,12 @@
           `${fmt(body.effort.hours, 1)} ${T.hours}`),
         el("p", {}, `${T.finds_near}: ${fmt(body.nearby_finds, 2)} / ${fmt(body.nearby_expected_finds, 2)}`),
         el("p", {}, `${T.data_weight}: ${fmt(body.data_weight, 2)}`),
-        el("p", {}, `${T.leopard_presence}: ${fmt(body.leopard_presence, 2)}`));
+        el("p", {}, `${T.leopard_presence}: ${fmt(body.leopard_presence, 2)}` +
+          (body.leopard_presence_sd === null || body.leopard_presence_sd === undefined ? "" :
+            ` ± ${fmt(body.leopard_presence_sd, 2)} (${T.sd})`)),
+        el("p", {}, `${T.leopard_risk}: ${fmt(body.leopard_risk, 4)}` +
+          (body.leopard_risk_sd === null || body.leopard_risk_sd === undefined ? "" :
+            ` ± ${fmt(body.leopard_risk_sd, 4)} (${T.sd})`)));
       panel.append(numbers);
       panel.dataset.state = "done";
     });
