@@ -171,6 +171,15 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
         window = (slice(r0, r0 + block), slice(c0, c0 + block))
         with np.errstate(invalid="ignore"):
             leopard = {name: float(np.nanmean(layers[name][window])) for name in leopard_names}
+    leopard_parts = None  # local leopard evidence shows where leopards were recorded: with clearance only
+    if clearance and inside and "leopard_log_frailty" in layers:
+        leopard_parts = [
+            {"name": key.split(":", 1)[1], "value": _f(at(key))}
+            for key in layers
+            if key.startswith("leopard_contribution:")
+        ]
+        leopard_parts.append({"name": "nearby leopard records vs effort", "value": _f(at("leopard_log_frailty"))})
+        leopard_parts.sort(key=lambda p: -abs(p["value"] or 0.0))
     grid = run_grid(run)
     centre = cell_to_lonlat(grid, run.grid_srid, row, col)
     contributions = [{**p, "label": factor_label(p["name"]), "value": _f(p["value"])} for p in parts] if inside else []
@@ -211,6 +220,8 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
         "leopard_risk": _f(leopard["leopard_risk"]),
         "leopard_risk_sd": _f(leopard["leopard_risk_sd"]) if "leopard_risk_sd" in leopard else None,
         "leopard_generalised": not clearance and block > 1,
+        "leopard_baseline": run.summary.get("leopard_baseline") if leopard_parts is not None else None,
+        "leopard_contributions": leopard_parts,
     }
 
 

@@ -76,6 +76,14 @@ def test_explain_from_stored_layers_matches_the_model(run_a, api):
     assert body["effort"]["visits"] == pytest.approx(expected.effort_visits, rel=1e-5)
     assert body["leopard_presence"] == pytest.approx(expected.leopard_presence, rel=1e-5)
     assert body["leopard_generalised"] is False and "trap_days" not in body["effort"]
+    assert [c["name"] for c in body["leopard_contributions"]] == [c.name for c in expected.leopard_contributions]
+    assert [c["value"] for c in body["leopard_contributions"]] == pytest.approx(
+        [c.value for c in expected.leopard_contributions], abs=1e-5
+    )
+    assert body["leopard_baseline"] + sum(c["value"] for c in body["leopard_contributions"]) == pytest.approx(
+        expected.leopard_baseline + sum(c.value for c in expected.leopard_contributions), abs=1e-4
+    )
+    assert body["leopard_risk_sd"] == pytest.approx(expected.leopard_risk_sd, rel=1e-5)
 
 
 def test_without_clearance_leopard_values_and_overlay_are_generalised(run_a, client):
@@ -127,6 +135,7 @@ def test_the_leopard_uncertainty_layer_is_stored_served_and_explained(run_a, cli
     assert png.content == (Path(run_a.snares.path).parent / "leopard_uncertainty-generalised.png").read_bytes()
     body = client.get(f"/api/v1/risk/{reserve.slug}/explain/", {"lon": lon, "lat": lat}).json()
     assert body["leopard_risk_sd"] == pytest.approx(float(np.nanmean(sd)), rel=1e-5)  # one block: the reserve
+    assert body["leopard_contributions"] is None and body["leopard_baseline"] is None  # local evidence: cleared only
 
 
 def test_the_route_planner_uses_the_latest_run(run_a, world_a):
