@@ -4,7 +4,7 @@
   poaching, rotting snares, patrols that go back to their finds, detection below 1, cameras where
   rangers reach. Each seed is written as a reserve package, imported with `reserve_package_import`
   into the benchmark database (irbis_bench, as the sync benchmarks), and the risk computed with
-  `risk_compute_now` (what `export_risk --compute` runs); the stored snares, leopard and effort
+  `risk_compute_now` (what `export_risk --compute` runs); the stored snares and leopard
   layers are read back from their GeoTIFFs. Each seed runs in a transaction that is rolled back (and
   its files go to a temporary folder), so the database is left as it was.
 - demo (threats/interchange/demo.py): in memory, as bench_risk_quality does.
@@ -18,11 +18,16 @@ density of leopard detections (best of 1/2/4 km). Aims (issue 12): snares >= 0.9
 of the truth's PAI on every seed.
 
     .venv/bin/python benchmarks/bench_risk_truth.py [--simulator basins|demo|both] [--seeds 1 2 3 4 5]
+        [--packages DIR] [--end 2025-01-01] [--json FILE] [--in-memory]
+
+IRBIS_BENCH_DB=NAME uses another benchmark database (created and migrated if needed): clones whose
+migrations differ cannot share one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -49,6 +54,24 @@ def _smooth(counts: np.ndarray, bandwidth_m: float, cell_m: float) -> np.ndarray
     from scipy import ndimage
 
     return ndimage.gaussian_filter(counts, sigma=bandwidth_m / cell_m, mode="constant", truncate=4.0)
+
+
+def _rho(fitted: np.ndarray | None, hidden: np.ndarray) -> str:
+    from scipy.stats import spearmanr
+
+    if fitted is None:
+        return "-"
+    ok = np.isfinite(fitted)
+    return f"{spearmanr(fitted[ok], hidden[ok])[0]:.2f}"
+
+
+def track_km(grid, tracks: list[np.ndarray]) -> np.ndarray:
+    """Patrol effort for the finds-per-effort baseline: km walked per cell (each step in its start's cell)."""
+    km = np.zeros(grid.shape)
+    for xy in tracks:
+        steps = np.hypot(*np.diff(xy, axis=0).T) / 1000.0
+        km += grid.rasterise_points(xy[:-1, 0], xy[:-1, 1], steps)
+    return km
 
 
 def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, leopard_xy) -> dict[str, float]:
@@ -78,7 +101,7 @@ def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, 
     }  # fmt: skip
 
 
-def basins_seed(seed: int, workdir: Path) -> tuple[dict[str, float], str]:
+def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, float], str]:
     from django.db import transaction
 
     from patrol.terrain.models import TerrainGrid
@@ -89,14 +112,14 @@ def basins_seed(seed: int, workdir: Path) -> tuple[dict[str, float], str]:
     from threats.risk.compute import risk_compute_now
 
     t = time.perf_counter()
-    world = basins.generate(seed=seed)
+    world = basins.generate(seed=seed, end=end)
     folder = workdir / f"basins-{seed}"
     write_package(world, folder / "package")
     write_truth(world, folder / "truth.npz")  # beside the package, not in it
     t_sim = time.perf_counter() - t
     with transaction.atomic():
         t = time.perf_counter()
-        reserve = reserve_package_import(folder=folder / "package", slug=f"bench-basins-{seed}").reserve
+        reserve = reserve_package_import(folder=folder / "package", slug=f"bench-basins-{seed}-{os.getpid()}").reserve
         t_import = time.perf_counter() - t
         t = time.perf_counter()
         run = risk_compute_now(reserve=reserve, end=datetime.fromtimestamp(world.end, UTC))
@@ -106,22 +129,49 @@ def basins_seed(seed: int, workdir: Path) -> tuple[dict[str, float], str]:
         terrain = TerrainGrid.objects.get(reserve=reserve)
         if terrain.grid != world.grid:
             raise RuntimeError(f"basins seed {seed}: terrain grid {terrain.grid} is not the world's {world.grid}")
-        layers = {name: read_raster(getattr(run, name).path).data for name in ("snares", "leopard", "effort")}
+        layers = {name: read_raster(getattr(run, name).path).data for name in ("snares", "leopard")}
         summary = run.summary
+        with np.load(run.explain_layers.path) as stored:  # the fitted presence, for the report's diagnosis
+            presence = stored["leopard_presence"] if "leopard_presence" in stored.files else None
         transaction.set_rollback(True)  # leave the benchmark database as it was
     truth = np.load(folder / "truth.npz")
     scores = score(
         grid=world.grid, truth=truth["truth_intensity"], presence=truth["leopard_presence"],
         musk=truth["musk_deer_habitat"], snares=layers["snares"], leopard=layers["leopard"],
-        effort_km=layers["effort"], finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
+        effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
+        finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
     )  # fmt: skip
     leopards = sum(d.species == basins.LEOPARD for d in world.detections)
     info = (
         f"{len(world.finds)} finds, {len(world.patrols)} patrols, {len(world.cameras)} cameras, {leopards} leopard "
         f"records; simulate+write {t_sim:.1f} s, import {t_import:.1f} s, risk {t_risk:.1f} s; "
+        f"fitted presence Spearman {_rho(presence, truth['leopard_presence'])} vs hidden; "
         f"model total {summary['total_snare_lines_per_year']:.0f} lines/yr (truth {world.truth_intensity.sum():.0f})"
     )
+    return scores, info
+
+
+def basins_in_memory(seed: int, end: datetime) -> tuple[dict[str, float], str]:
+    """The same world without the database (tests/simulation/inputs.py; tests/simulation/test_inputs.py
+    checks that the package path gives the model the same inputs)."""
+    from tests.simulation import basins
+    from tests.simulation.inputs import access_xy, risk_inputs_from_world
+    from threats.risk.features import build_terrain_features
+    from threats.risk.model import fit_risk
+
+    t = time.perf_counter()
+    world = basins.generate(seed=seed, end=end)
+    features = build_terrain_features(world.elevation, grid=world.grid, access_xy=access_xy(world))
+    fit = fit_risk(risk_inputs_from_world(world), features)
+    scores = score(
+        grid=world.grid, truth=world.truth_intensity, presence=world.leopard_presence, musk=world.musk_deer_habitat,
+        snares=fit.intensity, leopard=fit.leopard_risk, effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
+        finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
+        leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
+    )  # fmt: skip
+    info = (f"{len(world.finds)} finds, in memory, generate+fit {time.perf_counter() - t:.1f} s; fitted presence "
+            f"Spearman {_rho(fit.leopard_presence, world.leopard_presence)} vs hidden")  # fmt: skip
     return scores, info
 
 
@@ -140,11 +190,13 @@ def demo_seed(seed: int) -> tuple[dict[str, float], str]:
     scores = score(
         grid=reserve.grid, truth=reserve.truth_intensity, presence=reserve.leopard_presence,
         musk=reserve.musk_deer_habitat, snares=fit.intensity, leopard=fit.leopard_risk,
-        effort_km=fit.effort.distance_km, finds_xy=np.array([(f.x, f.y) for f in reserve.finds]).reshape(-1, 2),
+        effort_km=track_km(reserve.grid, [p.track_xy for p in reserve.patrols]),
+        finds_xy=np.array([(f.x, f.y) for f in reserve.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in reserve.detections if d.species == "Panthera uncia"]).reshape(-1, 2),
     )  # fmt: skip
     info = (f"{len(reserve.finds)} finds, {len(reserve.patrols)} patrols, {len(reserve.cameras)} camera deployments; "
-            f"generate+fit {time.perf_counter() - t:.1f} s")  # fmt: skip
+            f"generate+fit {time.perf_counter() - t:.1f} s; fitted presence Spearman "
+            f"{_rho(fit.leopard_presence, reserve.leopard_presence)} vs hidden")  # fmt: skip
     return scores, info
 
 
@@ -178,13 +230,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulator", choices=("basins", "demo", "both"), default="both")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--end", default="2025-01-01", help="basins: the records' last day (UTC)")
+    parser.add_argument("--in-memory", action="store_true", help="basins: fit in memory, no package, no database")
+    parser.add_argument("--json", type=Path, help="also write every seed's ratios to this JSON file")
+    parser.add_argument("--packages", type=Path, help="basins: keep each seed's package and truth.npz in this folder")
     args = parser.parse_args()
+    end = datetime.fromisoformat(args.end).replace(tzinfo=UTC)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="irbis-truth-") as tmp:
         workdir = Path(tmp)
         os.environ["IRBIS_PRIVATE_ROOT"] = str(workdir / "private")  # risk layers, DEMs: gone with the folder
         os.environ["DJANGO_MEDIA_ROOT"] = str(workdir / "media")
-        if args.simulator in ("basins", "both"):
+        if args.simulator in ("basins", "both") and not args.in_memory:
             from bench_sync_ingest import setup_django
 
             setup_django()
@@ -193,15 +250,30 @@ def main() -> None:
 
             os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
             django.setup()
+        everything = {}
         for name in ("basins", "demo") if args.simulator == "both" else (args.simulator,):
-            results = {}
+            results = everything.setdefault(name, {})
             print(f"\n== {name} simulator; PAI@10% ratios to the truth's (snares | leopard risk)")
             print(HEADER)
             for seed in args.seeds:
-                scores, info = basins_seed(seed, workdir) if name == "basins" else demo_seed(seed)
+                where = args.packages or workdir
+                if name == "demo":
+                    scores, info = demo_seed(seed)
+                elif args.in_memory:
+                    scores, info = basins_in_memory(seed, end)
+                else:
+                    scores, info = basins_seed(seed, where, end)
                 results[seed] = scores
                 print(row(seed, scores) + f"   ({info})", flush=True)
             summary(name, results)
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=2))
+    if args.packages:
+        print(
+            f"\npackages and truths kept in {args.packages}/basins-SEED/; by hand: manage.py import_reserve "
+            f"{args.packages}/basins-1/package --slug basins-1, then export_risk --reserve basins-1 --layer snares "
+            "--out snares.tif --compute (it fits the last IRBIS_RISK_WINDOW_DAYS up to now: give --end a recent day)"
+        )
     print(f"\nwall time {time.perf_counter() - started:.0f} s, peak RSS {peak_rss_mb():.0f} MB")
 
 

@@ -6,17 +6,17 @@ the northern edge, times as epoch seconds (UTC). tests/simulation/package.py wri
 reserve package; the truth (snare-setting intensity, leopard presence) never goes into the package.
 
 - Terrain: smoothed Gaussian noise at four scales plus a ridged field (1 - |noise|): ridges and closed
-  basins, no drawn valleys. Cliffs where the slope passes 40 degrees.
+  basins, no drawn valleys; scaled to a median slope of 17-23 degrees. Cliffs where the slope passes 40.
 - Access: road ends at the lowest cells of the south, west and east edges (a road runs along the
   boundary), a border crossing at the lowest cell of the northern edge. Posts on the rims of the
   deepest basins.
 - Walking (rangers and poachers): 4.5 km/h x exp(-(slope / 25 deg)^2), cliffs impassable, least-time
   paths on the 8-neighbour grid (not Tobler's function, which the model uses).
-- Snaring, the hidden truth: musk deer habitat (a mid-elevation band of the seed's range, x slope, x a
-  forest field) ^ 1.5 x (exp(-hours from access / 1.8) + kernels of four poacher camps). Seasonal (autumn
-  and late winter). Lines of 1 + Poisson(2.5) snares. A snare is active from its setting until it is
-  removed or rots (Weibull, shape 1.6, scale 150 days); snares are set from six months before the
-  records begin, so old ones are out there when they start.
+- Snaring, the hidden truth: musk deer habitat (a band around the 42nd elevation percentile, x slope, x a
+  forest field) ^ 1.5 x (exp(-hours from access / 1.8) + 1.5 x kernels of four poacher camps, 700 m), none
+  on cliffs, 500-900 lines a year. Seasonal (autumn and late winter). Lines of 1 + Poisson(2.5) snares.
+  A snare is active from its setting until it is removed or rots (Weibull, shape 1.6, scale 150 days);
+  snares are set from six months before the records begin, so old ones are out there when they start.
 - Patrols: four teams from three posts, to targets weighted by the teams' habits (a random field that
   knows nothing of snaring) and walking time, or, 40 % of the time when they found snares in the past
   120 days, back to one of those finds; out to one point, across to a second, home. A snare within 60 m
@@ -322,6 +322,8 @@ def set_snares(rng, truth: np.ndarray, grid: Grid, t0: float, t1: float) -> Snar
             parts["rot_t"].append(set_t + (7.0 + 150.0 * rng.weibull(1.6, n)) * DAY)
             line += 1
     a = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    x0, y0, x1, y1 = grid.bounds
+    a["x"], a["y"] = np.clip(a["x"], x0 + 1.0, x1 - 1.0), np.clip(a["y"], y0 + 1.0, y1 - 1.0)  # inside the reserve
     n = len(a["x"])
     return Snares(a["line"].astype(np.int64), a["x"], a["y"], a["set_t"], a["rot_t"], a["rot_t"].copy(),
                   np.full(n, np.nan), np.full(n, -1, dtype=np.int64))  # fmt: skip

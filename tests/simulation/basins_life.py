@@ -229,7 +229,7 @@ def _cameras(rng, grid: Grid, patrols: list[Patrol], habitat: np.ndarray, t0: fl
             chosen.append(int(cell))
     cameras = []
     for k, cell in enumerate(chosen):
-        days = float(rng.uniform(60.0, 200.0))
+        days = min(float(rng.uniform(60.0, 200.0)), (t1 - t0) / DAY)  # a short record: out all of it
         start = float(rng.uniform(t0, t1 - days * DAY))
         x, y = grid.xy_of(*divmod(cell, grid.shape[1]))
         kind = str(rng.choice(["ridge", "scrape", "trailGame"]))
