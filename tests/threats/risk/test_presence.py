@@ -166,3 +166,10 @@ def test_explain_gives_the_leopard_parts_that_sum_to_the_log_rate():
     assert 0 < cell.leopard_presence_sd < 0.5 and cell.leopard_risk == pytest.approx(
         cell.intensity * cell.leopard_presence
     )
+
+
+def test_without_any_leopard_effort_presence_is_unknown_not_zero():
+    """No camera, no patrol: nothing rules leopards out, so every snare counts for them, with a wide SD."""
+    fit = presence_of(risk_data.CameraDeployments.empty(), risk_data.PointEvents.empty())
+    assert fit.presence.min() == pytest.approx(1.0, abs=1e-9) and fit.presence_sd.min() > 0.4
+    assert (fit.stations, fit.trap_days, fit.camera_events, fit.individuals) == (0, 0.0, 0.0, 0)
