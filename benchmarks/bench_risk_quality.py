@@ -132,7 +132,9 @@ SENSITIVITY = {
     "valley prior -2/km": {"prior_valley_km": (-2.0, 0.5)},
     "valley prior flat (0 +- 2)": {"prior_valley_km": (0.0, 2.0)},
     "no frailty": {"frailty_prior_finds": 1e9},
-    "frailty bandwidth 3 km": {"frailty_bandwidth_m": 3000.0},
+    "frailty bandwidth fixed 1.5 km": {"frailty_bandwidths_m": (1500.0,)},
+    "frailty bandwidth fixed 3 km": {"frailty_bandwidths_m": (3000.0,)},
+    "no snare terrain terms": {"prior_snare_terrain_sd": 0.0},
     "half-life 180 d": {"half_life_days": 180.0},
     "no same-line merging": {"same_line_radius_m": 0.0},
 }

@@ -31,6 +31,7 @@ PURE = {
     "threats.risk.features",
     "threats.risk.effort",
     "threats.risk.glm",
+    "threats.risk.presence",
     "threats.risk.model",
     "threats.risk.evaluation",
     "threats.reports.coverage",

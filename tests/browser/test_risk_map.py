@@ -1,6 +1,8 @@
 """The manager's risk map in Debian's headless Chromium: layers over the hillshade, the valley table,
 and a click on the map that explains the cell."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
 
 from patrol.reserves.models import Role
@@ -38,9 +40,9 @@ def test_a_manager_sees_the_layers_the_valleys_and_explains_a_cell(browser, live
     page.wait_for_selector("img.risk-layer-snares", state="attached")
     page.wait_for_function("document.querySelector('img.risk-layer-snares').complete "
                            "&& document.querySelector('img.risk-layer-snares').naturalWidth > 0")  # fmt: skip
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 7  # 4 layers + finds/incidents/detections
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 8  # 5 layers + finds/incidents/detections
     assert page.get_attribute("[data-testid=run-info]", "data-run") == str(run.pk)
-    assert page.locator("#legend .legend-row").count() == 4
+    assert page.locator("#legend .legend-row").count() == 5
     page.wait_for_selector("#risk-map[data-loaded-finds]")
     assert int(page.get_attribute("#risk-map", "data-loaded-finds")) == run.summary["inputs"]["snare_finds"]
 
@@ -88,7 +90,10 @@ def trend_text(v):
 
 
 def _signed(value, digits):
-    text = f"{abs(value):,.{digits}f}"
+    # the page formats with Intl.NumberFormat, which rounds half away from zero (14.5 -> 15); Python's
+    # format rounds half to even (14.5 -> 14)
+    rounded = Decimal(str(abs(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{digits}f}"
     return text if float(text.replace(",", "")) == 0 else ("+" if value > 0 else "-") + text
 
 
@@ -102,8 +107,8 @@ def test_the_map_speaks_russian(browser, live_server, reserve_with_run):
     page.wait_for_selector("#risk-map[data-ready='1']")
     assert page.locator("h1").inner_text() == f"Риск петель: {reserve.name}"
     layers = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in layers[:4]] == ["Ожидаемые петли", "Риск для леопарда", "Неопределённость",
-                                               "Охват патрулями"]  # fmt: skip
+    assert [t.strip() for t in layers[:5]] == ["Ожидаемые петли", "Риск для леопарда", "Неопределённость",
+                                               "Неопределённость риска для леопарда", "Охват патрулями"]  # fmt: skip
     assert "линий петель в клетке за год" in page.locator("#legend").inner_text()
     box = page.locator("#risk-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -31,7 +31,12 @@ def risk_inputs_from_demo(reserve: DemoReserve) -> RiskInputs:
     def detections(species: str) -> SpeciesDetections:
         cam = [d for d in reserve.detections if d.species == species and d.camera is not None]
         sign = [d for d in reserve.detections if d.species == species and d.camera is None]
-        make = lambda ds: PointEvents.create([d.x for d in ds], [d.y for d in ds], [ts(d.at) for d in ds])  # noqa: E731
+
+        def make(ds):
+            return PointEvents.create(
+                [d.x for d in ds], [d.y for d in ds], [ts(d.at) for d in ds], label=[d.individual for d in ds]
+            )
+
         return SpeciesDetections(make(cam), make(sign))
 
     cameras = CameraDeployments.create(

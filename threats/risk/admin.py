@@ -9,4 +9,4 @@ class RiskRunAdmin(ReadOnlyAdmin):
     # The layers live under IRBIS_PRIVATE_ROOT; the map and the API hand them out by role.
     list_display = ["__str__", "reserve", "trigger", "progress", "stage", "inputs_end", "finished_at"]
     list_filter = ["reserve", "status", "trigger"]
-    exclude = ["snares", "uncertainty", "leopard", "effort", "explain_layers"]
+    exclude = ["snares", "uncertainty", "leopard", "leopard_uncertainty", "effort", "explain_layers"]

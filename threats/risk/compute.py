@@ -74,7 +74,7 @@ from threats.risk.rendering import render_run_overlays
 if TYPE_CHECKING:
     from threats.risk.model import RiskResult
 
-LAYERS = ("snares", "uncertainty", "leopard", "effort")
+LAYERS = ("snares", "uncertainty", "leopard", "leopard_uncertainty", "effort")
 
 
 def risk_recompute_enqueue(reserve_id: int, *, delay_s: int | None = None,
@@ -140,6 +140,7 @@ def _progress(run: RiskRun, progress: int, stage: str) -> None:
 def explain_arrays(result: RiskResult) -> dict[str, np.ndarray]:
     """What `RiskResult.explain` reads, per cell, for storage (float32)."""
     arrays = {f"contribution:{name}": values for name, values in result.feature_contributions.items()}
+    arrays.update({f"leopard_contribution:{k}": v for k, v in result.leopard.term_contributions.items()})
     arrays.update(
         {
             "log_frailty": result.log_frailty,
@@ -154,7 +155,12 @@ def explain_arrays(result: RiskResult) -> dict[str, np.ndarray]:
             "nearby_expected": result.nearby_expected,
             "data_weight": result.data_weight,
             "leopard_presence": result.leopard_presence,
+            "leopard_presence_sd": result.leopard_presence_sd,
             "leopard_risk": result.leopard_risk,
+            "leopard_risk_sd": result.leopard_risk_sd,
+            "leopard_log_frailty": result.leopard.log_frailty,
+            "leopard_observed_near": result.leopard.observed_near,
+            "leopard_expected_near": result.leopard.expected_near,
         }
     )
     return {name: np.asarray(values, dtype=np.float32) for name, values in arrays.items()}
@@ -247,6 +253,7 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
         "snares": result.intensity,
         "uncertainty": result.intensity_sd,
         "leopard": result.leopard_risk,
+        "leopard_uncertainty": result.leopard_risk_sd,
         "effort": np.where(features.inside, result.effort.distance_km, np.nan),
     }
     for name, data in layers.items():
@@ -278,6 +285,16 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
         "cell_m": terrain.resolution_m,
         "detection_rate": result.detection_rate,
         "baseline": result.baseline,
+        "leopard_baseline": result.leopard.baseline,
+        "leopard_model": {
+            "camera_stations": result.leopard.stations,
+            "trap_days": round(result.leopard.trap_days, 1),
+            "camera_events": result.leopard.camera_events,
+            "individuals": result.leopard.individuals,
+            "coefficients": dict(
+                zip(result.leopard.fit.names, (float(c) for c in result.leopard.fit.coef), strict=True)
+            ),
+        },
         "coefficients": dict(zip(result.glm.names, (float(c) for c in result.glm.coef), strict=True)),
         "contributions": list(result.feature_contributions),
         "valleys": valleys,
@@ -318,4 +335,6 @@ def _prune_old_runs(reserve_id: int) -> None:
     for run in old.order_by("-finished_at", "-pk")[keep:]:
         folder = Path(private_storage.path(risk_layer_folder(run)))
         shutil.rmtree(folder, ignore_errors=True)
-        RiskRun.objects.filter(pk=run.pk).update(snares="", uncertainty="", leopard="", effort="", explain_layers="")
+        RiskRun.objects.filter(pk=run.pk).update(
+            snares="", uncertainty="", leopard="", leopard_uncertainty="", effort="", explain_layers=""
+        )

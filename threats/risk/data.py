@@ -9,7 +9,10 @@ import numpy as np
 
 from patrol.terrain.grid import Grid
 
-MODEL_VERSION = "irbis-risk-1.0 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty)"
+MODEL_VERSION = (
+    "irbis-risk-1.1 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
+    "leopard: camera-station rates per trap-day with sign and individuals, terrain GLM + frailty)"
+)
 
 
 SECONDS_PER_DAY = 86_400.0
@@ -20,18 +23,23 @@ SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
 
 @dataclass(frozen=True)
 class PointEvents:
-    """Point records (finds, incidents, detections): x/y metres, t epoch seconds, weight (count)."""
+    """Point records (finds, incidents, detections): x/y metres, t epoch seconds, weight (count).
+
+    ``label`` (optional, str per record, "" = unknown): the individual animal of a detection.
+    """
 
     x: np.ndarray
     y: np.ndarray
     t: np.ndarray
     weight: np.ndarray
+    label: np.ndarray | None = None
 
     @classmethod
-    def create(cls, x, y, t, weight=None) -> PointEvents:
+    def create(cls, x, y, t, weight=None, label=None) -> PointEvents:
         x = np.asarray(x, dtype=np.float64).ravel()
         w = np.ones_like(x) if weight is None else np.asarray(weight, dtype=np.float64).ravel()
-        return cls(x, np.asarray(y, dtype=np.float64).ravel(), np.asarray(t, dtype=np.float64).ravel(), w)
+        names = None if label is None else np.asarray([str(v or "") for v in label], dtype=object)
+        return cls(x, np.asarray(y, dtype=np.float64).ravel(), np.asarray(t, dtype=np.float64).ravel(), w, names)
 
     @classmethod
     def empty(cls) -> PointEvents:
@@ -42,7 +50,8 @@ class PointEvents:
 
     def between(self, start: float, end: float) -> PointEvents:
         keep = (self.t >= start) & (self.t < end)
-        return PointEvents(self.x[keep], self.y[keep], self.t[keep], self.weight[keep])
+        label = None if self.label is None else self.label[keep]
+        return PointEvents(self.x[keep], self.y[keep], self.t[keep], self.weight[keep], label)
 
 
 @dataclass(frozen=True)
@@ -141,14 +150,21 @@ class RiskConfig:
     prior_valley_km: tuple[float, float] = (-1.0, 0.5)  # per km from the valley network (not identifiable
     # when patrols only walk valley floors, so this prior carries it there)
     prior_zone_sd: float = 0.5
+    prior_snare_terrain_sd: float = 0.5  # elevation and slope terms of the snare GLM (standardised); 0 = none
     prior_intercept_sd: float = 10.0
     prior_habitat_sd: float = 1.0  # terrain terms of the prey and leopard models (standardised units)
     # Spatial frailty: nearby finds vs finds expected from the GLM and the effort.
-    frailty_bandwidth_m: float = 1500.0
+    # the bandwidth is chosen per fit among these by held-out predictive likelihood (model._frailty_bandwidth);
+    # give one value to fix it
+    frailty_bandwidths_m: tuple[float, ...] = (750.0, 1500.0, 3000.0)
+    frailty_holdout_m: float = 100.0  # each cell's own neighbourhood (half-width) left out when choosing
     frailty_prior_finds: float = 3.0  # prior strength, in expected finds
     leopard_bandwidth_m: float = 3000.0
     leopard_prior_detections: float = 2.0
     leopard_reference_trap_days: float = 30.0  # presence = P(a camera records a leopard in this many days)
+    leopard_independence_hours: float = 24.0  # records of one animal at one station within this are one event
+    leopard_individual_days: float = 60.0  # distinct individuals at a station saturate with trap-days at this scale
+    prior_quadratic_sd: float = 0.5  # quadratic terrain terms of the leopard model (standardised units)
     # A find within this distance and time of an earlier one is taken as the rest of the same snare
     # line (found by a later patrol) and not counted again: intensity is in lines set, not records.
     same_line_radius_m: float = 60.0

@@ -1,4 +1,4 @@
-"""Terrain features of the risk model: walking time from access points, valleys, catchments."""
+"""Terrain features of the risk model: walking time from access points, valleys, catchments, ruggedness, cliffs."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class TerrainFeatures:
     zone: np.ndarray  # int zone code per cell (0 = the reference zone)
     inside: np.ndarray  # bool: cells with data
     valleys: nx.DiGraph  # terrain.valley_network reaches
+    ruggedness_m: np.ndarray | None = None  # mean |elevation difference| to the 8 neighbours (None: not computed)
+    cliff_distance_m: np.ndarray | None = None  # to the nearest cell steeper than the walkable limit
 
 
 def build_terrain_features(
@@ -65,8 +67,41 @@ def build_terrain_features(
     hours = walking_hours_from(z, grid=grid, sources_xy=access_xy, max_slope_deg=max_slope_deg)
     zone_grid = np.zeros(grid.shape, dtype=np.int64) if zone is None else np.asarray(zone, dtype=np.int64)
     return TerrainFeatures(
-        grid, z, np.nan_to_num(slope, nan=0.0), valley_distance, hours, reach_labels, zone_grid, inside, layers.network
-    )
+        grid, z, np.nan_to_num(slope, nan=0.0), valley_distance, hours, reach_labels, zone_grid, inside, layers.network,
+        ruggedness_m=terrain_ruggedness(z), cliff_distance_m=cliff_distance(slope, grid.cell_m, max_slope_deg),
+    )  # fmt: skip
+
+
+def terrain_ruggedness(elevation: np.ndarray) -> np.ndarray:
+    """Terrain ruggedness index: mean absolute elevation difference (m) between a cell and its 8 neighbours.
+
+    Edge cells average over the neighbours they have; NaN neighbours (nodata) are left out.
+    """
+    z = np.asarray(elevation, dtype=np.float64)
+    padded = np.pad(z, 1, constant_values=np.nan)
+    total = np.zeros(z.shape)
+    count = np.zeros(z.shape)
+    rows, cols = z.shape
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if dr == 0 and dc == 0:
+                continue
+            diff = np.abs(padded[1 + dr : 1 + dr + rows, 1 + dc : 1 + dc + cols] - z)
+            ok = np.isfinite(diff)
+            total += np.where(ok, diff, 0.0)
+            count += ok
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
+def cliff_distance(
+    slope_deg: np.ndarray, cell_m: float, max_slope_deg: float = terrain.DEFAULT_MAX_SLOPE_DEG
+) -> np.ndarray:
+    """Distance (m, centre to centre) to the nearest cliff cell: slope above the walkable limit of the
+    terrain graph. Without any cliff, every cell gets the grid's diagonal (as far as it can be)."""
+    cliff = np.nan_to_num(np.asarray(slope_deg, dtype=np.float64), nan=0.0) > max_slope_deg
+    if not cliff.any():
+        return np.full(cliff.shape, float(np.hypot(*cliff.shape)) * cell_m)
+    return ndimage.distance_transform_edt(~cliff) * cell_m
 
 
 def reach_catchment_labels(receiver: np.ndarray, stream_reach: np.ndarray) -> np.ndarray:

@@ -91,10 +91,12 @@ def _xy(terrain: TerrainGrid, lon: list[float], lat: list[float]) -> tuple[np.nd
     return xy[:, 0], xy[:, 1]
 
 
-def _events(terrain: TerrainGrid, rows: list[tuple], weights: list[float] | None = None) -> PointEvents:
+def _events(
+    terrain: TerrainGrid, rows: list[tuple], weights: list[float] | None = None, labels: list[str] | None = None
+) -> PointEvents:
     """rows of (lon, lat, datetime) -> PointEvents in the grid's CRS."""
     x, y = _xy(terrain, [r[0] for r in rows], [r[1] for r in rows])
-    return PointEvents.create(x, y, [r[2].timestamp() for r in rows], weights)
+    return PointEvents.create(x, y, [r[2].timestamp() for r in rows], weights, labels)
 
 
 def _with_lonlat(queryset):
@@ -103,10 +105,16 @@ def _with_lonlat(queryset):
 
 def _species_detections(terrain: TerrainGrid, queryset) -> SpeciesDetections:
     """Camera-trap records (a deployment, or method camera trap) vs patrol sign; EXACT stored points."""
-    rows = list(_with_lonlat(queryset).values_list("lon", "lat", "observed_at", "deployment_id", "method"))
+    rows = list(
+        _with_lonlat(queryset)
+        .order_by("observed_at", "pk")
+        .values_list("lon", "lat", "observed_at", "deployment_id", "method", "individual_id")
+    )
     camera = [r for r in rows if r[3] is not None or r[4] == Detection.Method.CAMERA_TRAP]
     sign = [r for r in rows if not (r[3] is not None or r[4] == Detection.Method.CAMERA_TRAP)]
-    return SpeciesDetections(_events(terrain, camera), _events(terrain, sign))
+    return SpeciesDetections(
+        _events(terrain, camera, labels=[r[5] for r in camera]), _events(terrain, sign, labels=[r[5] for r in sign])
+    )
 
 
 def _patrol_tracks(terrain: TerrainGrid, reserve: Reserve, start: datetime, end: datetime) -> list[PatrolTrack]:

@@ -10,14 +10,16 @@ The model in one paragraph: finds are Poisson counts whose mean is
 cell never visited tells nothing). log-intensity is a penalised GLM of terrain and prey features
 (Gaussian priors, so features the effort cannot identify fall back to documented defaults) times a
 gamma-Poisson spatial frailty that moves the estimate towards nearby finds-per-effort where there
-is effort and leaves it at the GLM prior where there is none. Leopard presence is the same kind of
-model fitted to leopard detections with camera and patrol effort. Leopard risk = intensity x presence.
+is effort and leaves it at the GLM prior where there is none. Leopard presence (threats.risk.presence)
+is a model of the same kind: independent camera events per trap-day, patrol sign per visit and
+individuals per station, log-linear in terrain covariates, with its own frailty and uncertainty.
+Leopard risk = intensity x presence.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
@@ -34,6 +36,7 @@ from threats.risk.effort import (
 )
 from threats.risk.features import TerrainFeatures
 from threats.risk.glm import PoissonFit, SpeciesModel, fit_poisson_glm, fit_species_model
+from threats.risk.presence import PresenceModel, fit_leopard_presence, risk_sd
 
 
 @dataclass
@@ -60,6 +63,10 @@ class CellExplanation:
     data_weight: float  # 0 = prior only, 1 = local data dominate
     leopard_presence: float
     leopard_risk: float
+    leopard_presence_sd: float = 0.0
+    leopard_risk_sd: float = 0.0
+    leopard_baseline: float = 0.0  # log camera events per trap-day of a reserve-average cell
+    leopard_contributions: list[Contribution] = field(default_factory=list)  # baseline + sum == log rate
 
 
 @dataclass
@@ -76,8 +83,9 @@ class RiskResult:
     intensity_high: np.ndarray  # 95 % credible bound
     data_weight: np.ndarray  # nearby expected finds / (prior + them): how much local effort informs the cell
     leopard_presence: np.ndarray  # P(camera records a leopard in the reference trap-days), 0..1
+    leopard_presence_sd: np.ndarray
     leopard_risk: np.ndarray  # intensity x leopard presence
-    leopard_risk_sd: np.ndarray
+    leopard_risk_sd: np.ndarray  # intensity and presence uncertainty combined (independent)
     effort: EffortLayers
     finds: np.ndarray  # recency-weighted finds (+ weighted incidents) per cell
     nearby_finds: np.ndarray
@@ -85,7 +93,7 @@ class RiskResult:
     glm: PoissonFit
     detection_rate: float  # k of the saturating detection term, chosen by profile likelihood
     prey: SpeciesModel
-    leopard: SpeciesModel
+    leopard: PresenceModel
     feature_contributions: dict[str, np.ndarray]  # per cell, centred; sum + baseline + frailty = log-intensity
     baseline: float
     log_frailty: np.ndarray
@@ -106,6 +114,19 @@ class RiskResult:
             )
         )
         parts.sort(key=lambda p: -abs(p.value))
+        leopard_parts = [
+            Contribution(name, float(values[row, col]), _LEOPARD_DETAILS.get(name, ""))
+            for name, values in self.leopard.term_contributions.items()
+        ]
+        leopard_parts.append(
+            Contribution(
+                "nearby leopard records vs effort",
+                float(self.leopard.log_frailty[row, col]),
+                f"{self.leopard.observed_near[row, col]:.2f} leopard records near the cell where "
+                f"{self.leopard.expected_near[row, col]:.2f} were expected from its terrain and the effort",
+            )
+        )
+        leopard_parts.sort(key=lambda p: -abs(p.value))
         value = float(self.intensity[row, col])
         return CellExplanation(
             row=row,
@@ -123,6 +144,10 @@ class RiskResult:
             data_weight=float(self.data_weight[row, col]),
             leopard_presence=float(self.leopard_presence[row, col]),
             leopard_risk=float(self.leopard_risk[row, col]),
+            leopard_presence_sd=float(self.leopard_presence_sd[row, col]),
+            leopard_risk_sd=float(self.leopard_risk_sd[row, col]),
+            leopard_baseline=self.leopard.baseline,
+            leopard_contributions=leopard_parts,
         )
 
 
@@ -134,6 +159,19 @@ _DETAILS = {
     "walking time from access": "hours from the nearest road end, village or border crossing",
     "distance to valley network": "km from the valley floors (D8 streams of the DEM)",
     "zone": "management zone",
+    "terrain: elevation": "snare finds per unit effort vs elevation, beyond what the prey model says",
+    "terrain: slope": "snare finds per unit effort vs slope, beyond what the prey model says",
+}
+
+
+# The leopard model's terms (threats.risk.presence.COVARIATES), for `CellExplanation.leopard_contributions`.
+_LEOPARD_DETAILS = {
+    "elevation": "leopard records per trap-day vs elevation",
+    "slope": "leopard records per trap-day vs slope",
+    "ruggedness": "mean elevation difference to the neighbouring cells",
+    "distance to cliffs": "distance to ground steeper than walkable",
+    "distance to valley network": "km from the valley floors",
+    "walking time from access": "hours from the nearest access point (people)",
 }
 
 
@@ -141,6 +179,33 @@ def _gaussian_sum(values: np.ndarray, bandwidth_m: float, cell_m: float) -> np.n
     """Sum of values weighted by exp(-d^2 / 2h^2) (peak 1), i.e. a Gaussian kernel sum, not a mean."""
     sigma = bandwidth_m / cell_m
     return ndimage.gaussian_filter(values, sigma=sigma, mode="constant", truncate=3.0) * (2.0 * math.pi * sigma**2)
+
+
+def _frailty_bandwidth(
+    finds: np.ndarray, expected: np.ndarray, rows: np.ndarray, config: RiskConfig, cell_m: float
+) -> float:
+    """The frailty's bandwidth: of ``config.frailty_bandwidths_m`` (the first one without finds), the one
+    whose frailty best predicts each patrolled cell's finds from the finds and expectations AROUND it
+    (its own neighbourhood of ``frailty_holdout_m`` left out, so the rest of a snare line in the next
+    cell does not count).
+    Poisson log-likelihood summed over the patrolled cells; one bandwidth per fit, not per cell."""
+    choices = config.frailty_bandwidths_m
+    if len(choices) == 1 or finds.sum() <= 0:
+        return float(choices[0])
+    size = 2 * int(config.frailty_holdout_m // cell_m) + 1
+    own_finds = ndimage.uniform_filter(finds, size=size, mode="constant") * size**2
+    own_expected = ndimage.uniform_filter(expected, size=size, mode="constant") * size**2
+    a = config.frailty_prior_finds
+    best, best_ll = float(choices[0]), -math.inf
+    for bw in choices:
+        near_finds = np.maximum(_gaussian_sum(finds, bw, cell_m) - own_finds, 0.0)
+        near_expected = np.maximum(_gaussian_sum(expected, bw, cell_m) - own_expected, 0.0)
+        mu = (expected * (a + near_finds) / (a + near_expected))[rows]
+        y = finds[rows]
+        ll = float((y * np.log(np.maximum(mu, 1e-300)) - mu).sum())
+        if ll > best_ll:
+            best, best_ll = float(bw), ll
+    return best
 
 
 def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig | None = None) -> RiskResult:
@@ -162,7 +227,7 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
     )
     inside = features.inside
     prey = fit_species_model(features, inputs.prey, effort, reference=reference, config=config)
-    leopard = fit_species_model(features, inputs.leopard, effort, reference=reference, config=config, use_access=True)
+    leopard = fit_leopard_presence(features, inputs.leopard, effort, reference=reference, config=config)
 
     lines = merge_same_line_finds(
         inputs.snare_finds, radius_m=config.same_line_radius_m, within_days=config.same_line_days
@@ -187,6 +252,21 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
         "walking time from access": config.prior_walk_hours,
         "distance to valley network": config.prior_valley_km,
     }
+    # Terrain straight from the finds (elevation and slope, quadratic, clamped to the patrolled range):
+    # hundreds of finds say more about where snares are set than a few dozen musk deer records, so the
+    # finds refine the prey model's shape; the prior N(0, prior_snare_terrain_sd) keeps it a refinement.
+    groups: dict[str, str] = {}
+    if config.prior_snare_terrain_sd > 0:
+        for group, values in (("elevation", features.elevation), ("slope", features.slope_deg)):
+            v = np.where(inside, values, np.nanmean(values[inside]))
+            sampled = v[(visits > 0) & inside]
+            if sampled.size < 2 or sampled.max() <= sampled.min():
+                continue
+            z_ = (np.clip(v, sampled.min(), sampled.max()) - v[inside].mean()) / (v[inside].std() or 1.0)
+            for suffix, column in (("", z_), ("^2", z_**2)):
+                terms[f"terrain: {group}{suffix}"] = column
+                priors[f"terrain: {group}{suffix}"] = (0.0, config.prior_snare_terrain_sd)
+                groups[f"terrain: {group}{suffix}"] = f"terrain: {group}"
     zones = [int(z) for z in np.unique(features.zone[inside]) if z != 0]
     for z in zones:
         terms[f"zone {z}"] = (features.zone == z).astype(np.float64)
@@ -218,9 +298,10 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
 
     exposure_all = detection_exposure(visits, effort.weighted_years, k)
     expected = np.exp(log_glm) * exposure_all
-    nearby_finds = _gaussian_sum(finds, config.frailty_bandwidth_m, grid.cell_m)
-    nearby_expected = _gaussian_sum(expected, config.frailty_bandwidth_m, grid.cell_m)
     a = config.frailty_prior_finds
+    bandwidth = _frailty_bandwidth(finds, expected, visits > 0, config, grid.cell_m)
+    nearby_finds = _gaussian_sum(finds, bandwidth, grid.cell_m)
+    nearby_expected = _gaussian_sum(expected, bandwidth, grid.cell_m)
     shape_post = a + nearby_finds
     frailty = shape_post / (a + nearby_expected)
     log_frailty = np.log(frailty)
@@ -233,8 +314,9 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
     high = intensity * np.exp(-0.5 * sigma_log**2 + 1.6449 * sigma_log)
     data_weight = nearby_expected / (a + nearby_expected)
 
-    leopard_presence = _leopard_presence(leopard, features, inputs, effort, reference, config)
+    leopard_presence = leopard.presence
     leopard_risk = intensity * leopard_presence
+    leopard_risk_sd = risk_sd(intensity, intensity_sd, leopard_presence, leopard.presence_sd)
 
     contributions: dict[str, np.ndarray] = {}
     j_prey = names.index("prey")
@@ -243,7 +325,7 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
     for j, nm in enumerate(names):
         if nm == "prey":
             continue
-        key = "zone" if nm.startswith("zone ") else nm
+        key = "zone" if nm.startswith("zone ") else groups.get(nm, nm)
         contributions[key] = contributions.get(key, 0.0) + glm.coef[1 + j] * (terms[nm] - means[nm])
     # the prey index is already centred (mean 0 inside), so baseline = intercept exactly
     baseline = float(glm.coef[0])
@@ -260,8 +342,9 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
         intensity_high=nan_out(high),
         data_weight=nan_out(data_weight),
         leopard_presence=nan_out(leopard_presence),
+        leopard_presence_sd=nan_out(leopard.presence_sd),
         leopard_risk=nan_out(leopard_risk),
-        leopard_risk_sd=nan_out(intensity_sd * leopard_presence),
+        leopard_risk_sd=nan_out(leopard_risk_sd),
         effort=effort,
         finds=finds,
         nearby_finds=nearby_finds,
@@ -275,29 +358,3 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
         log_frailty=log_frailty,
         config=config,
     )
-
-
-def _leopard_presence(
-    model: SpeciesModel,
-    features: TerrainFeatures,
-    inputs: RiskInputs,
-    effort: EffortLayers,
-    reference: float,
-    config: RiskConfig,
-) -> np.ndarray:
-    """P(a camera records a leopard within the reference trap-days), terrain model x smoothed local evidence.
-
-    The terrain model gives the rate everywhere; a gamma-Poisson frailty (wide kernel: leopards
-    range over kilometres) moves it towards what cameras and patrols actually recorded nearby.
-    """
-    grid = features.grid
-    cam = event_counts(grid, inputs.leopard.camera, reference=reference, half_life_days=config.half_life_days)
-    sign = event_counts(grid, inputs.leopard.sign, reference=reference, half_life_days=config.half_life_days)
-    camera_coef, sign_coef = model.fit.coef[0], model.fit.coef[1]
-    sign_rate = model.camera_rate_per_day * math.exp(sign_coef - camera_coef)  # per patrol visit
-    expected = model.camera_rate_per_day * effort.trap_days + sign_rate * effort.visits
-    observed_near = _gaussian_sum(cam + sign, config.leopard_bandwidth_m, grid.cell_m)
-    expected_near = _gaussian_sum(expected, config.leopard_bandwidth_m, grid.cell_m)
-    b = config.leopard_prior_detections
-    rate = model.camera_rate_per_day * (b + observed_near) / (b + expected_near)
-    return -np.expm1(-rate * config.leopard_reference_trap_days)

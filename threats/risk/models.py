@@ -60,6 +60,9 @@ class RiskRun(Job):
                                    upload_to=risk_layer_upload_to, storage=private_storage, blank=True)  # fmt: skip
     leopard = models.FileField(_("leopard risk (GeoTIFF)"), upload_to=risk_layer_upload_to, storage=private_storage,
                                blank=True)  # fmt: skip
+    leopard_uncertainty = models.FileField(_("standard deviation of the leopard risk layer (GeoTIFF)"),
+                                           upload_to=risk_layer_upload_to, storage=private_storage,
+                                           blank=True)  # fmt: skip
     effort = models.FileField(_("patrol effort, km within the detection radius (GeoTIFF)"),
                               upload_to=risk_layer_upload_to, storage=private_storage, blank=True)  # fmt: skip
     explain_layers = models.FileField(_("per-cell explanation layers (NumPy .npz)"), upload_to=risk_layer_upload_to,

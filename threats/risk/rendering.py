@@ -23,6 +23,7 @@ RAMPS = {
     "snares": [(255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)],
     "leopard": [(247, 244, 249), (212, 185, 218), (201, 148, 199), (221, 28, 119), (103, 0, 31)],
     "uncertainty": [(242, 240, 247), (203, 201, 226), (158, 154, 200), (117, 107, 177), (84, 39, 143)],
+    "leopard_uncertainty": [(242, 240, 247), (203, 201, 226), (158, 154, 200), (117, 107, 177), (84, 39, 143)],
     "effort": [(239, 243, 255), (189, 215, 231), (107, 174, 214), (49, 130, 189), (8, 81, 156)],
 }
 
@@ -31,8 +32,12 @@ UNITS = {
     "snares": "snare lines set per cell per year",
     "uncertainty": "standard deviation, snare lines per cell per year",
     "leopard": "snare lines per cell per year x P(leopard)",
+    "leopard_uncertainty": "standard deviation of the leopard risk",
     "effort": "km of patrol track within 100 m (recency-weighted)",
 }
+
+
+LEOPARD_LAYERS = ("leopard", "leopard_uncertainty")  # generalised for people without clearance
 
 
 def colour_scale(values: np.ndarray) -> tuple[float, float]:
@@ -88,11 +93,11 @@ def overlay_path(run: RiskRun, layer: str, generalised: bool = False) -> str:
 
 
 def render_run_overlays(run: RiskRun, terrain: TerrainGrid, layers: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Write a PNG per layer (and a generalised leopard one) next to the run; return bounds and scales."""
+    """Write a PNG per layer (and generalised ones of the leopard layers) next to the run; return bounds and scales."""
     meta: dict[str, Any] = {"layers": {}}
     block = sensitive_block_cells(run.reserve, terrain)
     variants = [(name, data, False) for name, data in layers.items()]
-    variants.append(("leopard", generalise_layer(layers["leopard"], block), True))
+    variants += [(name, generalise_layer(layers[name], block), True) for name in LEOPARD_LAYERS if name in layers]
     for name, data, generalised in variants:
         warped, bounds = to_web_mercator(data, grid=terrain.grid, srid=terrain.srid)
         lo, hi = colour_scale(np.asarray(data))

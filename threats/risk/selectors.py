@@ -25,7 +25,7 @@ from patrol.terrain.grid import Grid
 from patrol.terrain.raster_io import cell_to_lonlat, lonlat_to_cell
 from patrol.terrain.selectors import valley_names
 from threats.risk.models import RiskRun
-from threats.risk.rendering import overlay_path
+from threats.risk.rendering import LEOPARD_LAYERS, overlay_path
 from threats.risk.wording import cell_summary, factor_detail, factor_label, layer_unit, nearby_detail, reasons
 
 _EXPLAIN_CACHE: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
@@ -54,10 +54,11 @@ def has_clearance(*, user: User, reserve: Reserve) -> bool:
 
 
 def risk_overlay_key(*, user: User, reserve: Reserve, layer: str) -> str:
-    """Which drawing of `layer` the user may see: the leopard layer exact with clearance, else
-    generalised to the reserve's sensitive grid (`leopard-generalised`); other layers as they are."""
-    if layer == "leopard" and not has_clearance(user=user, reserve=reserve):
-        return "leopard-generalised"
+    """Which drawing of `layer` the user may see: the leopard layers (risk and its uncertainty) exact with
+    clearance, else generalised to the reserve's sensitive grid (`leopard-generalised`,
+    `leopard_uncertainty-generalised`); other layers as they are."""
+    if layer in LEOPARD_LAYERS and not has_clearance(user=user, reserve=reserve):
+        return f"{layer}-generalised"
     return layer
 
 
@@ -75,6 +76,8 @@ def risk_overlays(*, user: User, run: RiskRun, layers: tuple[str, ...]) -> dict[
     out = {}
     for name in layers:
         key = risk_overlay_key(user=user, reserve=run.reserve, layer=name)
+        if meta.get("layers") and key not in meta["layers"]:
+            continue  # a run stored before this layer existed
         stored = meta.get("layers", {}).get(key, {})
         out[name] = {**stored, "unit": layer_unit(name, stored.get("unit", "")), "generalised": key != name}
     return {"bounds": meta.get("bounds"), "layers": out}
@@ -158,14 +161,25 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
         }
     )
     parts.sort(key=lambda p: -abs(p["value"]))
-    leopard_presence, leopard_risk = at("leopard_presence"), at("leopard_risk")
+    leopard_names = [
+        n for n in ("leopard_presence", "leopard_risk", "leopard_presence_sd", "leopard_risk_sd") if n in layers
+    ]
+    leopard = {name: at(name) for name in leopard_names}  # runs before model 1.1 have no leopard SDs
     block = int(run.summary.get("overlays", {}).get("sensitive_block_cells", 1))
     if not clearance and block > 1:
         r0, c0 = row - row % block, col - col % block
         window = (slice(r0, r0 + block), slice(c0, c0 + block))
         with np.errstate(invalid="ignore"):
-            leopard_presence = float(np.nanmean(layers["leopard_presence"][window]))
-            leopard_risk = float(np.nanmean(layers["leopard_risk"][window]))
+            leopard = {name: float(np.nanmean(layers[name][window])) for name in leopard_names}
+    leopard_parts = None  # local leopard evidence shows where leopards were recorded: with clearance only
+    if clearance and inside and "leopard_log_frailty" in layers:
+        leopard_parts = [
+            {"name": key.split(":", 1)[1], "value": _f(at(key))}
+            for key in layers
+            if key.startswith("leopard_contribution:")
+        ]
+        leopard_parts.append({"name": "nearby leopard records vs effort", "value": _f(at("leopard_log_frailty"))})
+        leopard_parts.sort(key=lambda p: -abs(p["value"] or 0.0))
     grid = run_grid(run)
     centre = cell_to_lonlat(grid, run.grid_srid, row, col)
     contributions = [{**p, "label": factor_label(p["name"]), "value": _f(p["value"])} for p in parts] if inside else []
@@ -201,9 +215,13 @@ def risk_cell_explain(*, user: User, run: RiskRun, lon: float, lat: float) -> di
         "nearby_finds": _f(at("nearby_finds")),
         "nearby_expected_finds": _f(at("nearby_expected")),
         "data_weight": _f(at("data_weight")),
-        "leopard_presence": _f(leopard_presence),
-        "leopard_risk": _f(leopard_risk),
+        "leopard_presence": _f(leopard["leopard_presence"]),
+        "leopard_presence_sd": _f(leopard["leopard_presence_sd"]) if "leopard_presence_sd" in leopard else None,
+        "leopard_risk": _f(leopard["leopard_risk"]),
+        "leopard_risk_sd": _f(leopard["leopard_risk_sd"]) if "leopard_risk_sd" in leopard else None,
         "leopard_generalised": not clearance and block > 1,
+        "leopard_baseline": run.summary.get("leopard_baseline") if leopard_parts is not None else None,
+        "leopard_contributions": leopard_parts,
     }
 
 

@@ -42,6 +42,7 @@ def _strings() -> dict[str, Any]:
     """The map script's words, translated here (threats/static/threats/risk_map.js reads them)."""
     return {
         "snares": _("Expected snares"), "leopard": _("Leopard risk"), "uncertainty": _("Uncertainty"),
+        "leopard_uncertainty": _("Leopard risk uncertainty"),
         "effort": _("Patrol effort"), "finds": _("Snare finds"), "incidents": _("Incidents"),
         "detections": _("Wildlife detections"), "hillshade": _("Hillshade"),
         "no_run": _("No risk computation has finished for this reserve yet."),
@@ -57,6 +58,7 @@ def _strings() -> dict[str, Any]:
         "baseline": _("Reserve-average cell (log)"), "effort_here": _("Patrol effort here"), "visits": _("visits"),
         "km": _("km"), "hours": _("hours"), "data_weight": _("Weight of local data (0 = prior only)"),
         "finds_near": _("Finds near the cell / expected"), "leopard_presence": _("Leopard presence"),
+        "leopard_risk": _("Leopard risk (snare lines per year × chance of a leopard)"),
         "generalised": _("generalised"), "outside": _("Outside the reserve grid."), "loading": _("Loading…"),
         "contributions": _("What drove it (contributions to log-intensity)"),
         # the valley ranking

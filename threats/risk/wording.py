@@ -42,6 +42,18 @@ FACTORS: dict[str, tuple[Promise, Promise, Promise, Promise]] = {
         gettext_lazy("on slopes that musk deer use"),
         gettext_lazy("on slopes that musk deer avoid"),
     ),
+    "terrain: elevation": (
+        gettext_lazy("snare finds: elevation"),
+        gettext_lazy("snare finds per patrol effort at this elevation, beyond what the musk deer records say"),
+        gettext_lazy("at an elevation where patrols find more snares"),
+        gettext_lazy("at an elevation where patrols find fewer snares"),
+    ),
+    "terrain: slope": (
+        gettext_lazy("snare finds: slope"),
+        gettext_lazy("snare finds per patrol effort on slopes this steep, beyond what the musk deer records say"),
+        gettext_lazy("on slopes where patrols find more snares"),
+        gettext_lazy("on slopes where patrols find fewer snares"),
+    ),
     "zone": (
         gettext_lazy("management zone"),
         gettext_lazy("snaring in this management zone compared with the others"),
@@ -66,6 +78,7 @@ LAYER_UNITS = {
     "snares": gettext_lazy("snare lines set per cell per year"),
     "uncertainty": gettext_lazy("standard deviation, snare lines per cell per year"),
     "leopard": gettext_lazy("snare lines per cell per year × chance of a leopard"),
+    "leopard_uncertainty": gettext_lazy("standard deviation of the leopard risk"),
     "effort": gettext_lazy("km of patrol track within 100 m (recent patrols count more)"),
 }
 

@@ -163,7 +163,7 @@ def test_window_clips_tracks_records_and_cameras():
 # --- the model on a hand-made reserve -------------------------------------------------------
 
 GRID_40 = terrain_grid.Grid.square(0.0, 2000.0, 50.0, (40, 40))
-SMALL_KERNEL = risk_data.RiskConfig(frailty_bandwidth_m=100.0, half_life_days=math.inf)
+SMALL_KERNEL = risk_data.RiskConfig(frailty_bandwidths_m=(100.0,), half_life_days=math.inf)
 
 
 def row_y(row: int) -> float:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 def test_a_run_stores_layers_on_the_terrain_grid_and_its_summary(run_a):
     terrain = TerrainGrid.objects.get(reserve=run_a.reserve)
     elevation = read_raster(terrain.elevation.path)
-    for name in ("snares", "uncertainty", "leopard", "effort"):
+    for name in ("snares", "uncertainty", "leopard", "leopard_uncertainty", "effort"):
         layer = read_raster(getattr(run_a, name).path)
         assert layer.same_grid_as(elevation), name
         assert np.isfinite(layer.data).all() and (layer.data >= 0).all()
@@ -76,6 +76,14 @@ def test_explain_from_stored_layers_matches_the_model(run_a, api):
     assert body["effort"]["visits"] == pytest.approx(expected.effort_visits, rel=1e-5)
     assert body["leopard_presence"] == pytest.approx(expected.leopard_presence, rel=1e-5)
     assert body["leopard_generalised"] is False and "trap_days" not in body["effort"]
+    assert [c["name"] for c in body["leopard_contributions"]] == [c.name for c in expected.leopard_contributions]
+    assert [c["value"] for c in body["leopard_contributions"]] == pytest.approx(
+        [c.value for c in expected.leopard_contributions], abs=1e-5
+    )
+    assert body["leopard_baseline"] + sum(c["value"] for c in body["leopard_contributions"]) == pytest.approx(
+        expected.leopard_baseline + sum(c.value for c in expected.leopard_contributions), abs=1e-4
+    )
+    assert body["leopard_risk_sd"] == pytest.approx(expected.leopard_risk_sd, rel=1e-5)
 
 
 def test_without_clearance_leopard_values_and_overlay_are_generalised(run_a, client):
@@ -94,10 +102,46 @@ def test_without_clearance_leopard_values_and_overlay_are_generalised(run_a, cli
     assert png.content == stored.read_bytes()
 
 
+def test_the_leopard_uncertainty_layer_is_stored_served_and_explained(run_a, client):
+    """leopard_risk_sd combines the snare and the presence uncertainty; mapped like the snares' SD."""
+    reserve = run_a.reserve
+    stored = np.load(run_a.explain_layers.path)
+    sd, risk = stored["leopard_risk_sd"], stored["leopard_risk"]
+    presence, presence_sd = stored["leopard_presence"], stored["leopard_presence_sd"]
+    intensity, intensity_sd = stored["intensity"], stored["intensity_sd"]
+    combined = np.sqrt(intensity**2 * presence_sd**2 + presence**2 * intensity_sd**2 + intensity_sd**2 * presence_sd**2)
+    np.testing.assert_allclose(sd, combined, rtol=1e-4)
+    assert (sd >= intensity_sd * presence - 1e-6).all() and (presence_sd > 0).all()
+    np.testing.assert_allclose(read_raster(run_a.leopard_uncertainty.path).data, sd, rtol=1e-5)
+    assert risk.shape == sd.shape
+    client.force_login(member(reserve, Role.MANAGER, clearance=True))
+    status = client.get(f"/api/v1/risk/{reserve.slug}/").json()
+    layer = status["overlays"]["layers"]["leopard_uncertainty"]
+    assert layer["generalised"] is False and layer["unit"] == "standard deviation of the leopard risk"
+    assert layer["url"] == f"/risk/{reserve.slug}/runs/{run_a.pk}/leopard_uncertainty.png"
+    png = client.get(layer["url"])
+    assert png.content == (Path(run_a.snares.path).parent / "leopard_uncertainty.png").read_bytes()
+    row, col = 40, 40
+    x0, dx, _sx, y0, _sy, dy = run_a.grid_geotransform
+    lon, lat = _lonlat(x0 + (col + 0.5) * dx, y0 + (row + 0.5) * dy)
+    body = client.get(f"/api/v1/risk/{reserve.slug}/explain/", {"lon": lon, "lat": lat}).json()
+    assert body["leopard_risk_sd"] == pytest.approx(float(sd[row, col]), rel=1e-6)
+    assert body["leopard_presence_sd"] == pytest.approx(float(presence_sd[row, col]), rel=1e-6)
+    # without clearance: the drawing and the values are generalised like the leopard layer's
+    client.force_login(member(reserve, Role.ANALYST, clearance=False))
+    status = client.get(f"/api/v1/risk/{reserve.slug}/").json()
+    assert status["overlays"]["layers"]["leopard_uncertainty"]["generalised"] is True
+    png = client.get(status["overlays"]["layers"]["leopard_uncertainty"]["url"])
+    assert png.content == (Path(run_a.snares.path).parent / "leopard_uncertainty-generalised.png").read_bytes()
+    body = client.get(f"/api/v1/risk/{reserve.slug}/explain/", {"lon": lon, "lat": lat}).json()
+    assert body["leopard_risk_sd"] == pytest.approx(float(np.nanmean(sd)), rel=1e-5)  # one block: the reserve
+    assert body["leopard_contributions"] is None and body["leopard_baseline"] is None  # local evidence: cleared only
+
+
 def test_the_route_planner_uses_the_latest_run(run_a, world_a):
     terrain = TerrainGrid.objects.get(reserve=run_a.reserve)
     surface, source = current_risk_surface(terrain)
-    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.0, data {run_a.inputs_start:%Y-%m-%d} to "
+    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.1, data {run_a.inputs_start:%Y-%m-%d} to "
                              "2026-11-01)")  # fmt: skip
     np.testing.assert_array_equal(surface, read_raster(run_a.snares.path).data)
 
@@ -111,7 +155,7 @@ def test_status_shows_progress_of_the_current_run_and_the_latest_layers(run_a, a
     assert body["latest"]["id"] == run_a.pk and body["latest"]["status"] == "done"
     assert {k: body["current"][k] for k in ("id", "status", "progress", "stage")} == {
         "id": queued.pk, "status": "running", "progress": 35, "stage": "fitting the model"}  # fmt: skip
-    assert list(body["overlays"]["layers"]) == ["snares", "leopard", "uncertainty", "effort"]
+    assert list(body["overlays"]["layers"]) == ["snares", "leopard", "uncertainty", "leopard_uncertainty", "effort"]
     (south, west), (north, east) = body["overlays"]["bounds"]
     x0, y0 = demo.DEMO_ORIGIN
     corners = [_lonlat(x, y) for x in (x0, x0 + 8000) for y in (y0, y0 - 8000)]
@@ -164,6 +208,7 @@ def test_points_far_outside_the_reserve_or_its_crs_are_a_400_naming_the_fields(r
 RISK_GETS = [
     "/api/v1/risk/{slug}/", "/api/v1/risk/{slug}/explain/?lon=87.3&lat=50.15", "/api/v1/risk/{slug}/valleys/",
     "/risk/{slug}/hillshade.png", "/risk/{slug}/runs/{run}/snares.png",
+    "/risk/{slug}/runs/{run}/leopard_uncertainty.png",
 ]  # fmt: skip
 
 
@@ -217,3 +262,10 @@ def test_export_risk_writes_a_layer_plan_route_accepts(run_a, tmp_path):
                  "--hours", "3", "--out", str(route), stdout=io.StringIO())  # fmt: skip
     feature = json.loads(route.read_text())
     assert feature["properties"]["covered_risk"] > 0 and feature["properties"]["duration_h"] <= 3.0
+
+
+def test_export_risk_writes_the_leopard_uncertainty_layer(run_a, tmp_path):
+    out = tmp_path / "leopard-sd.tif"
+    call_command("export_risk", "--reserve", "reserve-a", "--layer", "leopard_uncertainty", "--out", str(out),
+                 stdout=io.StringIO())  # fmt: skip
+    assert out.read_bytes() == Path(run_a.leopard_uncertainty.path).read_bytes()

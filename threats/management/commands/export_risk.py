@@ -1,6 +1,8 @@
 """Export a risk layer of the reserve's latest finished run as a GeoTIFF on its terrain grid.
 
-    python manage.py export_risk --reserve SLUG --layer snares|leopard|uncertainty|effort --out FILE.tif [--compute]
+    python manage.py export_risk --reserve SLUG --layer LAYER --out FILE.tif [--compute]
+
+LAYER is snares, leopard, uncertainty, leopard_uncertainty or effort.
 
 The file shares the grid of the reserve's TerrainGrid elevation, so `plan_route --dem <elevation>
 --risk FILE.tif` accepts it as it is. With --compute the risk is computed first (in this process).

@@ -40,7 +40,7 @@ def _latest(reserve) -> RiskRun:
     return run
 
 
-LAYER_ORDER = ("snares", "leopard", "uncertainty", "effort")
+LAYER_ORDER = ("snares", "leopard", "uncertainty", "leopard_uncertainty", "effort")
 
 
 def _overlays(request: Request, run: RiskRun) -> dict:

@@ -11,6 +11,7 @@
     snares: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
     leopard: ["#f7f4f9", "#d4b9da", "#c994c7", "#dd1c77", "#67001f"],
     uncertainty: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+    leopard_uncertainty: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
     effort: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
   };
   const map = L.map(root, { zoomSnap: 0.25, attributionControl: false });
@@ -221,7 +222,12 @@
           `${fmt(body.effort.hours, 1)} ${T.hours}`),
         el("p", {}, `${T.finds_near}: ${fmt(body.nearby_finds, 2)} / ${fmt(body.nearby_expected_finds, 2)}`),
         el("p", {}, `${T.data_weight}: ${fmt(body.data_weight, 2)}`),
-        el("p", {}, `${T.leopard_presence}: ${fmt(body.leopard_presence, 2)}`));
+        el("p", {}, `${T.leopard_presence}: ${fmt(body.leopard_presence, 2)}` +
+          (body.leopard_presence_sd === null || body.leopard_presence_sd === undefined ? "" :
+            ` ± ${fmt(body.leopard_presence_sd, 2)} (${T.sd})`)),
+        el("p", {}, `${T.leopard_risk}: ${fmt(body.leopard_risk, 4)}` +
+          (body.leopard_risk_sd === null || body.leopard_risk_sd === undefined ? "" :
+            ` ± ${fmt(body.leopard_risk_sd, 4)} (${T.sd})`)));
       panel.append(numbers);
       panel.dataset.state = "done";
     });
