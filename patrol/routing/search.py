@@ -94,3 +94,22 @@ class SearchTree:
             out.append(node)
         local = np.asarray(out if self.backward else out[::-1], dtype=np.int64)
         return local if self.to_full is None else self.to_full[local]
+
+
+class _NonNegative(np.ndarray):
+    """Edge weights known to be >= 0. scipy's ``dijkstra`` checks ``(data < 0).any()`` on every call, a pass
+    over all edges (1.5-2 ms on a 3.5M-edge region) that outweighs a short limited search; this answers
+    that one comparison without the pass. Every other operation is numpy's."""
+
+    def __lt__(self, other):
+        if np.isscalar(other) and other == 0:
+            return np.False_
+        return super().__lt__(other)
+
+
+def nonnegative_weights(matrix):
+    """The same CSR graph (sharing its arrays) whose weights skip scipy's per-search negativity scan.
+    The caller vouches that no weight is negative (walking times are > 0)."""
+    out = matrix.__class__(matrix.shape, dtype=matrix.dtype)
+    out.data, out.indices, out.indptr = matrix.data.view(_NonNegative), matrix.indices, matrix.indptr
+    return out
