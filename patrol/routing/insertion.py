@@ -21,7 +21,7 @@ import scipy.ndimage as ndi
 from scipy.sparse.csgraph import dijkstra
 
 from patrol.routing.coverage import CoverageLedger
-from patrol.routing.search import RoutePlanningError, SearchTree, nonnegative_weights
+from patrol.routing.search import RoutePlanningError, SearchTree, _trace, nonnegative_weights
 
 # How strongly re-routed legs are drawn through uncovered risk (0 = plain shortest paths).
 REROUTE_DISCOUNT = 0.6
@@ -339,32 +339,39 @@ class Planner:
         if top <= 0:
             return False
         # Entering a cell costs less the more uncovered risk it would add; weights stay > 0.
-        weighted = self.sub_forward.copy()
-        weighted.data = weighted.data * (1.0 - REROUTE_DISCOUNT * pull[self.region] / top)[weighted.indices]
+        forward = self.sub_forward
+        weighted = forward.__class__(forward.shape, dtype=forward.dtype)
+        weighted.indices, weighted.indptr = forward.indices, forward.indptr
+        weighted.data = np.asarray(forward.data) * (1.0 - REROUTE_DISCOUNT * pull[self.region] / top)[forward.indices]
         weighted = nonnegative_weights(weighted)
         improved = False
+        current = self.objective()
         for i in range(len(self.seg_path)):
             a, b = self.route[i], self.route[i + 1]
             if a == b:
                 continue
             slack = self.budget - self._total_time()
             limit = self.seg_time[i] + min(slack, self.search_cap) + 1e-9
-            _, pred = dijkstra(weighted, indices=int(self.sub_of[a]), limit=limit, return_predecessors=True)
+            sa, sb = int(self.sub_of[a]), int(self.sub_of[b])
+            _, pred = dijkstra(weighted, indices=sa, limit=limit, return_predecessors=True)
             self.n_searches += 1
-            tree = SearchTree(pred, int(self.sub_of[a]), backward=False, to_full=self.region, of_full=self.sub_of)
-            if not tree.reaches(b):
+            if pred[sb] < 0:
                 continue
-            path = tree.path(b)
+            path = self.region[_trace(pred, sa, sb)]
+            old = self.seg_path[i]
+            if len(path) == len(old) and (path == old).all():
+                continue  # the same leg: nothing to gain
             t = self.graph.path_hours(path)
             if self._total_time() - self.seg_time[i] + t > self.budget:
                 continue
-            before = self.objective()
-            self.ledger.change(removed=[self.seg_path[i]], added=[path])
-            if self.objective() > before + 1e-12:
+            self.ledger.change(removed=[old], added=[path])
+            after = self.objective()
+            if after > current + 1e-12:
                 self.seg_path[i] = path
                 self.seg_time[i] = t
                 self._extra[i] = self._segment_extra(i)
+                current = after
                 improved = True
             else:
-                self.ledger.change(removed=[path], added=[self.seg_path[i]])
+                self.ledger.change(removed=[path], added=[old])
         return improved
