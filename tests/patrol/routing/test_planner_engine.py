@@ -138,3 +138,14 @@ def test_a_plan_with_hubs_keeps_the_budget_and_matches_the_independent_check(ter
     assert route.duration_h == pytest.approx(hours, rel=1e-9)
     assert route.covered_risk == pytest.approx(risk_sum, rel=1e-9)
     assert (np.abs(np.diff(route.cells, axis=0)).max(axis=1) == 1).all()
+
+
+def test_the_region_graphs_are_the_extracted_subgraphs(terrain):
+    _, graph = terrain
+    planner = _planner(graph, hotspot_risk(), start=(30, 35), budget_h=0.4)
+    region = np.flatnonzero(np.arange(graph.n_cells) % 3 != 0)
+    planner._restrict_to(region)
+    for got, full in ((planner.sub_forward, graph.forward), (planner.sub_backward, graph.backward)):
+        want = full[region][:, region]
+        assert (got.indptr == want.indptr).all() and (got.indices == want.indices).all()
+        assert (np.asarray(got.data) == want.data).all()
