@@ -255,9 +255,9 @@ class Planner:
         to_b = float(self.bwd[b][pos])
         from_a = float(self.fwd[a][pos])
         slack_after = slack - (from_a + to_b - self.seg_time[i])
-        # Searches from a new waypoint stop at search_cap beyond the leg they serve: far
-        # candidates stay reachable through the start/end waypoints, and short searches keep
-        # the cost per insertion small on large grids.
+        # Searches from a new waypoint stop at search_cap beyond the leg they serve (at most leg_cap of it;
+        # near a hub, at its neighbourhood): far candidates stay reachable through the start/end and the
+        # hubs, and short searches keep the cost per insertion small on large grids.
         reach = min(slack_after, self.search_cap) + 1e-9
         d_fwd, t_fwd, via_f = self._searches_of(cell, backward=False, limit=min(to_b, self.leg_cap) + reach)
         d_bwd, t_bwd, via_b = self._searches_of(cell, backward=True, limit=min(from_a, self.leg_cap) + reach)

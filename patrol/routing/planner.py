@@ -9,7 +9,8 @@ over all cells reachable within the budget and the insertion cost of every candi
 route segment is read from one forward and one backward Dijkstra per waypoint (scipy.sparse);
 gains are re-evaluated against the true current coverage after each insertion. Then segments are
 re-routed over a risk-discounted graph (so legs between waypoints bend through uncovered risk)
-and the freed or left-over time is refilled by insertion again.
+and the freed or left-over time is refilled by insertion again. The engine is `insertion.Planner`
+(how its searches are kept short: its docstring and ADR 0002); coverage in `coverage.py`.
 
 Pure numerical module: arrays in, arrays and dataclasses out.
 """
