@@ -12,8 +12,11 @@ The validated items go to PostgreSQL as one JSON array (one parameter, whatever 
 Either all of it happens or none: if the database refuses a row (a rule Python did not check), the
 statement fails whole and the caller stores the items one by one through the services (ingest.py).
 
-No model instances and no GEOS calls per row: values become JSON (a LonLatPoint's hex EWKB is packed from
-its floats); each field's column and type come from the model's metadata, so the SQL follows the models.
+No model instances and no GEOS calls per row: each row is the item's field values as they are, keyed by
+field name, and json.dumps calls `_json_value` only for the values JSON has no type for (times, UUIDs,
+points: a LonLatPoint's hex EWKB is packed from its floats, related objects: their pk). Columns and types
+come from the model's metadata, so the SQL follows the models; fields no item of the batch gives are one
+parameter each (their default, or the reserve, the reporter, the receive time), not a value per row.
 """
 
 import json
@@ -25,10 +28,11 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.geos import GEOSGeometry
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import AutoField, ForeignKey, JSONField, Model
+from django.db.models import AutoField, JSONField, Model
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from threats.fieldsync.models import Device, SyncReceipt
 from threats.fieldsync.parsing import SyncItem
@@ -36,40 +40,27 @@ from threats.fieldsync.parsing import SyncItem
 _POINT_4326 = "0101000020e6100000"  # EWKB header: little endian, Point with an SRID, 4326
 
 
-def _geometry(value: Any) -> str | None:
-    if value is None:
-        return None
+def _json_value(value: Any) -> Any:
+    """json.dumps' fallback: a value JSON has no type for, as PostgreSQL reads it (called per such value,
+    in C's encoder loop: cheaper than converting every value of every row in Python)."""
+    if isinstance(value, datetime):
+        return value.isoformat()  # ISO 8601 keeps the offset and the microseconds
+    if isinstance(value, uuid.UUID | Decimal | Promise):
+        return str(value)
     lonlat = getattr(value, "lonlat", None)  # a LonLatPoint (made in WGS84, never moved): no GEOS call
     if lonlat is not None:
         return _POINT_4326 + struct.pack("<dd", *lonlat).hex()
-    return value.hexewkb.decode()
+    if isinstance(value, GEOSGeometry):
+        return value.hexewkb.decode()
+    if isinstance(value, Model):
+        return value.pk
+    raise TypeError(f"{type(value).__name__} is not a value of a record field")
 
 
-def _foreign_key(value: Any) -> Any:
-    return value.pk if isinstance(value, Model) else value
-
-
-def _text(value: Any) -> Any:
-    """datetime, UUID and Decimal as PostgreSQL reads them (ISO 8601 keeps the offset and microseconds)."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    return value
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _converter(field: Any) -> Callable[[Any], Any]:
-    if isinstance(field, GeometryField):
-        return _geometry
-    if isinstance(field, ForeignKey):
-        return _foreign_key
+def _parameter(field: Any, value: Any) -> Any:
     if isinstance(field, JSONField):
-        return _as_is  # nested in the JSON as it is; the column is jsonb
-    return _text
+        return json.dumps(value)
+    return value if value is None or isinstance(value, str | int | float) else _json_value(value)
 
 
 class _Plan:
@@ -81,7 +72,6 @@ class _Plan:
         self.fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
         self.row_fields = [f for f in self.fields if f.name in given]  # in the JSON, one value per item
         self.constant_fields = [f for f in self.fields if f.name not in given]  # one parameter each
-        self.by_name = {f.name: (f.column, _converter(f)) for f in self.row_fields}
         history = model.history.model
         tracked = {f.attname for f in history.tracked_fields}
         history_fields = [f for f in history._meta.concrete_fields if not isinstance(f, AutoField)]
@@ -90,8 +80,9 @@ class _Plan:
         receipt_names = ("reserve", "client_uuid", "kind", "content_sha256", "batch_id", "device", "received_at",
                          "object_id")  # fmt: skip
         pk, table = model._meta.pk.column, model._meta.db_table
-        batch = ", ".join(["irbis_sha256 text", *(f"{qn(f.column)} {f.db_type(db)}" for f in self.row_fields)])
-        values = [f"b.{qn(f.column)}" if f.name in given else f"%s::{f.db_type(db)}" for f in self.fields]
+        # The JSON rows are keyed by field name (a foreign key's value is its object's pk).
+        batch = ", ".join(["irbis_sha256 text", *(f"{qn(f.name)} {f.db_type(db)}" for f in self.row_fields)])
+        values = [f"b.{qn(f.name)}" if f.name in given else f"%s::{f.db_type(db)}" for f in self.fields]
         sources = [qn(f.column) if f.attname in tracked else "%s" for f in history_fields]
         # The sequence is looked up once per statement (an InitPlan), not once per row.
         sequence = f"nextval((SELECT pg_get_serial_sequence('{table}', '{pk}'))::regclass)"
@@ -114,10 +105,6 @@ class _Plan:
 @cache
 def _plan(model: type[Model], given: frozenset[str]) -> _Plan:
     return _Plan(model, given)
-
-
-def _parameter(field: Any, value: Any) -> Any:
-    return json.dumps(value) if isinstance(field, JSONField) else _converter(field)(value)
 
 
 def records_claim_and_store(
@@ -146,20 +133,14 @@ def records_claim_and_store(
         auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         constants[f.name] = now if auto else f.get_default()
     constants.update(reserve=reserve.pk, reported_by=actor_id)
-    base = {column: convert(constants[name]) for name, (column, convert) in plan.by_name.items()}
-    by_name = plan.by_name
-    rows = []
-    for item, values in zip(items, values_of, strict=True):
-        row = base.copy()
-        for name, value in values.items():
-            column, convert = by_name[name]
-            row[column] = convert(value)
-        row["irbis_sha256"] = item.content_sha256
-        rows.append(row)
+    base = {f.name: constants[f.name] for f in plan.row_fields}
+    rows = [
+        {**base, **values, "irbis_sha256": item.content_sha256} for item, values in zip(items, values_of, strict=True)
+    ]
     common = {"history_date": now, "history_change_reason": "field sync", "history_type": "+",
               "history_user_id": actor_id}  # fmt: skip
     params = [
-        json.dumps(rows), reserve.pk, kind, uuid.uuid4(), device.pk, now,
+        json.dumps(rows, default=_json_value), reserve.pk, kind, uuid.uuid4(), device.pk, now,
         *(_parameter(f, constants[f.name]) for f in plan.constant_fields),
         *(common[f.attname] if f.attname in common else f.get_default() for f in plan.history_extra),
     ]  # fmt: skip
