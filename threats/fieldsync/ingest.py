@@ -5,8 +5,10 @@ time it arrives a SyncReceipt (unique per reserve and client UUID) is inserted w
 the item's content, in the same transaction as the record. The unique constraint, not a prior
 check, decides who stores an item: a second request sending the same item (a retry, or the same
 batch twice at once) finds the receipt and answers "duplicate" with the original id; the same UUID
-with other content is rejected. Snare finds and detections are stored with one INSERT per batch;
-incidents, patrols and failures fall back to the per-record services, each in a savepoint.
+with other content is rejected. Snare finds and detections (the bulk of a batch) are claimed and stored
+with their history in one statement per kind (bulk.py); patrols, incidents, actions, tracks and patrol
+events, and the finds or detections of a statement the database refused, are claimed with one INSERT
+and stored by the per-record services, each in a savepoint. Every kind is validated the same way first.
 """
 
 import uuid
