@@ -1,15 +1,20 @@
 """One device syncs 10,000 snare finds in batches of 500: records per second and peak memory.
 
-The whole request path runs in this process (device-token auth, envelope serializer, domain checks,
-bulk insert with history), through Django's test client: this process is the server, and its peak
-RSS is the server's. A separate database (irbis_bench on the local cluster) is created and migrated
-if needed, and emptied of earlier runs' records; the dev database is never touched.
+The whole request path runs in this process (device-token auth, the envelope's checks, the domain rules
+of threats.records.validation, then one statement per batch that claims the receipts and inserts the
+finds and their history rows: threats/fieldsync/bulk.py), through Django's test client: this process is
+the server, and its peak RSS is the server's. A separate database (irbis_bench on the local cluster) is
+created and migrated if needed, and emptied of earlier runs' records; the dev database is never touched.
+The warm-up sends one find (not counted), so that the first timed batch does not pay the imports and
+first-use costs of the whole path (the follow-up task, the statement's plan). `--profile` prints where
+the ingest's time went (cProfile, slower). Run it from the repository's root: Celery puts the working
+directory first on sys.path.
 
 Baseline, measured in the same run: a plain COPY of the same rows (client UUID, time, point geometry,
 count, material, notes) into a scratch table, in batches of the same size with a commit each, which is
 what the database alone takes; the ratio says how much of it the sync path reaches on this machine.
 
-Usage: .venv/bin/python benchmarks/bench_sync_ingest.py [--records 10000] [--batch 500]
+Usage: .venv/bin/python benchmarks/bench_sync_ingest.py [--records 10000] [--batch 500] [--profile]
 Goal: at least 5,000 records/s, or at least 10 % of the plain COPY.
 """
 
@@ -154,6 +159,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--profile", action="store_true", help="print where the time went (cProfile)")
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
@@ -170,19 +176,29 @@ def main() -> int:
         for i in range(0, len(items), args.batch)
     ]
     client = Client(HTTP_AUTHORIZATION=f"Device {token}")
-    client.post("/api/v1/sync/", json.dumps({"device_id": device.device_id, "items": []}),
-                content_type="application/json")  # warm-up: imports, connection  # fmt: skip
+    warm_up = json.dumps({"device_id": device.device_id, "items": snare_items(1, seed=2)})
+    response = client.post("/api/v1/sync/", warm_up, content_type="application/json")  # imports, connection, plans
+    assert response.json()["results"][0]["status"] == "created", response.content[:300]
+    profile = None
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
 
     sampler = RssSampler()
     sampler.start()
     latencies = []
     started = time.perf_counter()
+    if profile:
+        profile.enable()
     for body in bodies:
         t0 = time.perf_counter()
         response = client.post("/api/v1/sync/", body, content_type="application/json")
         latencies.append(time.perf_counter() - t0)
         assert response.status_code == 200, response.content[:300]
     elapsed = time.perf_counter() - started
+    if profile:
+        profile.disable()
     sampler.running = False
     sampler.join()
 
@@ -205,13 +221,18 @@ def main() -> int:
     print(f"server peak RSS during ingest: {sampler.peak / 2**20:.0f} MB "
           f"(+{(sampler.peak - sampler.start_rss) / 2**20:.0f} MB over {sampler.start_rss / 2**20:.0f} MB at start; "
           f"ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")  # fmt: skip
-    print(f"stored: {stored} finds, {receipts} receipts, {flagged} flagged for review")
-    ok = stored == receipts == args.records and {r["status"] for r in replay} == {"duplicate"}
+    print(f"stored: {stored} finds, {receipts} receipts (each with the warm-up's), {flagged} flagged for review")
+    ok = stored == receipts == args.records + 1 and {r["status"] for r in replay} == {"duplicate"}  # + warm-up
     print("check: " + ("OK, every record stored once" if ok else "FAILED"))
     print(f"baseline, plain COPY of the same rows in batches of {args.batch}: {baseline:,.0f} rows/s; "
           f"sync reaches {rate / baseline:.1%} of it")  # fmt: skip
     met = rate >= 5000 or rate >= 0.10 * baseline
     print(f"goal >= 5,000 records/s or >= 10 % of COPY: {'met' if met else 'NOT met'}")
+    if profile:
+        import pstats
+
+        print(f"\nprofile of the {len(bodies)} batches (cProfile slows them; top 25 by own time):")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     return 0 if ok else 1
 
 

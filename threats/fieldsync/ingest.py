@@ -5,34 +5,20 @@ time it arrives a SyncReceipt (unique per reserve and client UUID) is inserted w
 the item's content, in the same transaction as the record. The unique constraint, not a prior
 check, decides who stores an item: a second request sending the same item (a retry, or the same
 batch twice at once) finds the receipt and answers "duplicate" with the original id; the same UUID
-with other content is rejected. Snare finds and detections are stored with one INSERT per batch;
-incidents, patrols and failures fall back to the per-record services, each in a savepoint.
+with other content is rejected. Snare finds and detections (the bulk of a batch) are claimed and stored
+with their history in one statement per kind (bulk.py); patrols, incidents, actions, tracks and patrol
+events, and the finds or detections of a statement the database refused, are claimed with one INSERT
+and stored by the per-record services, each in a savepoint. Every kind is validated the same way first.
 """
 
-import json
 import uuid
 from collections.abc import Callable, Iterable
-from operator import attrgetter
-from types import SimpleNamespace
+from functools import partial
 from typing import Any
 
-from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import (
-    AutoField,
-    BooleanField,
-    CharField,
-    DateTimeField,
-    FloatField,
-    ForeignKey,
-    IntegerField,
-    JSONField,
-    Model,
-    Q,
-    TextField,
-    UUIDField,
-)
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +34,7 @@ from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import teams_for_user
 from threats.enforcement.models import EnforcementAction
 from threats.enforcement.services import enforcement_action_create, evidence_item_create
+from threats.fieldsync.bulk import records_claim_and_store
 from threats.fieldsync.models import Device, SyncReceipt
 from threats.fieldsync.parsing import RECORD_KINDS, ItemRejected, Kind, SyncItem, _Rules, parse_item_data
 from threats.fieldsync.selectors import receipts_by_uuid
@@ -95,24 +82,24 @@ def sync_batch_ingest(*, actor: Any, device: Device, items: list[SyncItem]) -> l
                     item.reasons = item.values.pop("review_reasons")
                 new.append(item)
 
-    claimed = _claim(reserve, device, new)
+    # Patrols first (records may name one started in this batch), then snare finds and detections in one
+    # statement per kind (bulk.py), then the kinds that need their services, each item in a savepoint.
+    claimed = _claim(reserve, device, [i for i in new if i.kind not in BULK])
     _create_patrols(actor, reserve, [i for i in claimed if i.kind == Kind.PATROL])
+    bulk = [i for i in new if i.kind in BULK]
     waiting = [i for i in claimed if i.result is None]
-    _resolve_patrols(actor, reserve, waiting)
-    for model, kind, service in ((SnareFind, Kind.SNARE_FIND, snare_find_create),
-                                 (Detection, Kind.DETECTION, detection_create)):  # fmt: skip
-        _create_records_bulk(
-            actor, reserve, model, service, [i for i in waiting if i.kind == kind and i.result is None]
-        )
+    _resolve_patrols(actor, reserve, waiting + bulk)  # a bulk item naming no visible patrol is never claimed
+    claimed += _create_records(actor, device, [i for i in bulk if i.result is None])
     _create_incidents(actor, reserve, [i for i in waiting if i.kind == Kind.INCIDENT and i.result is None])
     _create_actions(actor, reserve, [i for i in waiting if i.kind == Kind.ACTION and i.result is None])
     _create_track_points(reserve, [i for i in waiting if i.kind == Kind.TRACK_POINTS and i.result is None])
     _apply_patrol_events(actor, [i for i in waiting if i.kind == Kind.PATROL_EVENT and i.result is None])
 
-    # Receipts of failed items go; the others learn their object's id.
+    # Receipts of failed items go; the others learn their object's id (the bulk path's knew it already).
     SyncReceipt.objects.filter(pk__in=[i.receipt_id for i in claimed if i.result["status"] != "created"]).delete()
     _receipts_point_to([(i.receipt_id, i.result["id"]) for i in claimed if i.result["status"] == "created"])
-    if any(i.result["status"] == "created" and i.kind != Kind.ACTION for i in claimed):
+    stored = claimed + [i for i in bulk if i.receipt_id is None]
+    if any(i.result["status"] == "created" and i.kind != Kind.ACTION for i in stored):
         evidence_changed(reserve_id=reserve.pk)  # one debounced risk recompute per batch, after commit
 
     for item in items:
@@ -257,9 +244,9 @@ def _resolve_patrols(actor: Any, reserve: Reserve, items: list[SyncItem]) -> Non
         item.values["patrol"] = patrol
 
 
-def _record_fields(item: SyncItem, time_field: str) -> dict[str, Any]:
+def _record_fields(item: SyncItem, time_field: str | None = None) -> dict[str, Any]:
     values = dict(item.values)
-    values.setdefault(time_field, item.recorded_at)
+    values.setdefault(time_field or TIME_FIELDS[item.kind], item.recorded_at)
     values.pop("snare_find_uuids", None)
     return {**values, "client_uuid": item.client_uuid, "device_recorded_at": item.recorded_at,
             "needs_review": bool(item.reasons), "review_reasons": item.reasons}  # fmt: skip
@@ -268,100 +255,38 @@ def _record_fields(item: SyncItem, time_field: str) -> dict[str, Any]:
 TIME_FIELDS = {Kind.SNARE_FIND: "found_at", Kind.INCIDENT: "occurred_at", Kind.DETECTION: "observed_at"}
 
 
-def _create_records_bulk(actor: Any, reserve: Reserve, model: type, service: Callable, items: list[SyncItem]) -> None:
-    """One INSERT (plus one for the history) for all items; on a database error, the per-record services."""
-    if not items:
-        return
-    objects = []
-    for item in items:
-        fields = _record_fields(item, TIME_FIELDS[item.kind])
-        objects.append(model(reserve=reserve, reported_by=actor, **fields))
-    try:
-        with transaction.atomic():
-            _insert_unnest(model, objects)
-            _insert_unnest(model.history.model, _history_rows(model.history.model, objects, actor))
-    except IntegrityError:
-        _each_in_savepoint(
-            items,
-            lambda item: service(actor=actor, reserve=reserve, **_record_fields(item, TIME_FIELDS[item.kind])),
-        )
-        return
-    for item, obj in zip(items, objects, strict=True):
-        item.answer("created", obj.pk)
+BULK = {Kind.SNARE_FIND: (SnareFind, snare_find_create), Kind.DETECTION: (Detection, detection_create)}
 
 
-def _history_rows(history: type[Model], objects: list[Model], actor: Any) -> list[SimpleNamespace]:
-    """The history rows ("+", created) of freshly inserted records, as plain column values: nothing reads
-    them back, and a model instance per row cost more than building the whole INSERT."""
-    defaults = {f.attname: f.get_default() for f in history._meta.concrete_fields}
-    tracked = [f.attname for f in history.tracked_fields]
-    common = {"history_date": timezone.now(), "history_user_id": getattr(actor, "pk", None),
-              "history_change_reason": "field sync", "history_type": "+"}  # fmt: skip
-    base = {**defaults, **common}
-    return [SimpleNamespace(**{**base, **{name: getattr(obj, name) for name in tracked}}) for obj in objects]
+def _create_records(actor: Any, device: Device, items: list[SyncItem]) -> list[SyncItem]:
+    """Snare finds and detections: claimed and stored with their history in one statement per kind.
 
-
-# Fields whose validated Python values psycopg takes as they are: on PostgreSQL their get_db_prep_save
-# returns the value unchanged, and calling it per value was a tenth of a batch's time.
-_AS_IS = (BooleanField, CharField, DateTimeField, FloatField, ForeignKey, IntegerField, TextField, UUIDField)
-
-
-def _insert_unnest(model: type[Model], objects: list[Any]) -> None:
-    """INSERT ... SELECT FROM unnest(one array per column) RETURNING id, and set the objects' ids.
-
-    Django's bulk_create writes one placeholder per value when a model has a geometry, and that long
-    statement costs more to build and parse than the insert itself; this one is short whatever the
-    batch size. Values go through each field's pre_save and get_db_prep_save as in a normal save.
+    If the database refuses a row (a rule Python did not check), that statement is undone whole and the
+    kind's items are claimed as the other kinds are, then stored one by one through the service, each in
+    a savepoint, so only the offending item is rejected. Returns the items claimed that way.
     """
-    if not objects:
-        return
-    # The real connection, not the django.db.connection proxy: the proxy's per-attribute
-    # thread-local lookup, once per value, was the largest single cost of a batch.
-    db = connections[DEFAULT_DB_ALIAS]
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
-    columns, selects, casts, arrays = [], [], [], []
-    for n, f in enumerate(fields):
-        if isinstance(f, _AS_IS) and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False):
-            values = list(map(attrgetter(f.attname), objects))  # what pre_save would return
-        else:
-            values = [f.pre_save(obj, True) for obj in objects]
-        if isinstance(f, GeometryField):
-            arrays.append([None if v is None else bytes(v.ewkb) for v in values])
-            casts.append("bytea[]")
-            selects.append(f"ST_GeomFromEWKB(c{n})")
-        elif isinstance(f, JSONField):
-            arrays.append([None if v is None else json.dumps(v) for v in values])
-            casts.append("text[]")
-            selects.append(f"c{n}::jsonb")
-        else:
-            arrays.append(values if isinstance(f, _AS_IS) else [f.get_db_prep_save(v, db) for v in values])
-            casts.append(f.db_type(db).split("(")[0] + "[]")
-            selects.append(f"c{n}")
-        columns.append(db.ops.quote_name(f.column))
-    pk = model._meta.pk
-    # PostgreSQL does not promise RETURNING rows in input order: records are matched back by their
-    # client UUID (unique per reserve). History rows have no key, and nothing reads their ids back.
-    key = "client_uuid" if any(f.name == "client_uuid" for f in fields) and "history_id" != pk.name else None
-    returning = db.ops.quote_name(pk.column) + (f", {db.ops.quote_name(key)}" if key else "")
-    sql = (
-        f"INSERT INTO {db.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(selects)} FROM unnest({', '.join(f'%s::{c}' for c in casts)}) "
-        f"AS u({', '.join(f'c{n}' for n in range(len(fields)))}) RETURNING {returning}"
-    )
-    with db.cursor() as cursor:
-        cursor.execute(sql, arrays)
-        rows = cursor.fetchall()
-    if key:
-        id_of = {client_uuid: pk_value for pk_value, client_uuid in rows}
-        ids = [id_of[getattr(obj, key)] for obj in objects]
-    else:
-        ids = [row[0] for row in rows]
-    if not isinstance(objects[0], Model):
-        return  # plain rows (history): nothing to set
-    for obj, pk_value in zip(objects, ids, strict=True):
-        setattr(obj, pk.attname, pk_value)
-        obj._state.adding = False
-        obj._state.db = db.alias
+    reserve = device.reserve
+    claimed: list[SyncItem] = []
+    for kind, (model, service) in BULK.items():
+        mine = [i for i in items if i.kind == kind]
+        if not mine:
+            continue
+        fields_of = partial(_record_fields, time_field=TIME_FIELDS[kind])
+        try:
+            with transaction.atomic():
+                lost = records_claim_and_store(
+                    model=model, kind=kind, actor=actor, device=device, items=mine, fields_of=fields_of
+                )
+        except (IntegrityError, DataError):
+            mine = _claim(reserve, device, mine)
+            _each_in_savepoint(mine, lambda item, s=service: s(actor=actor, reserve=reserve, **_record_fields(item)))
+            claimed += mine
+            continue
+        if lost:  # another request holds them: answered from its receipts, as in _claim
+            theirs = receipts_by_uuid(reserve=reserve, client_uuids=[i.client_uuid for i in lost])
+            for item in lost:
+                _answer_from_receipt(item, theirs.get(item.client_uuid))
+    return claimed
 
 
 def _create_incidents(actor: Any, reserve: Reserve, items: list[SyncItem]) -> None:

@@ -4,10 +4,12 @@ Every read is scoped through the tenancy selectors (patrol.selectors, threats.se
 """
 
 import hashlib
+import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,8 +45,12 @@ def devices_for_user(*, user: User) -> QuerySet[Device]:
     return Device.objects.select_related("user", "reserve").filter(Q(user=user) | Q(reserve_id__in=managed))
 
 
-def receipts_by_uuid(*, reserve: Reserve, client_uuids: list[Any]) -> dict[Any, SyncReceipt]:
-    return {r.client_uuid: r for r in SyncReceipt.objects.filter(reserve=reserve, client_uuid__in=client_uuids)}
+def receipts_by_uuid(*, reserve: Reserve, client_uuids: list[uuid.UUID]) -> dict[uuid.UUID, SyncReceipt]:
+    """The receipts of these client UUIDs in the reserve. The UUIDs go as one array parameter: a batch's
+    500 placeholders of `client_uuid__in` took longer to build than the look-up takes to run."""
+    listed = RawSQL("client_uuid = ANY(%s::uuid[])", ("{" + ",".join(map(str, client_uuids)) + "}",),
+                    output_field=BooleanField())  # fmt: skip
+    return {r.client_uuid: r for r in SyncReceipt.objects.filter(listed, reserve=reserve)}
 
 
 RECORD_SELECTORS = {

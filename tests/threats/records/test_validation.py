@@ -1,6 +1,7 @@
 """threats.records.validation: each rule once, then the same bad input on every path that writes records."""
 
 import csv
+import pickle
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +17,11 @@ from tests.threats.fieldsync.factories import device_client, snare_item
 from threats.interchange.reserve_package import PackageError, reserve_package_export, reserve_package_import
 from threats.records.models import Detection, SnareFind
 from threats.records.validation import (
+    LonLatPoint,
     RecordContext,
     detection_clean,
     incident_clean,
+    location_error,
     patrol_clean,
     snare_find_clean,
 )
@@ -223,3 +226,26 @@ def test_the_same_bad_snare_find_is_refused_alike_on_every_path(
     assert SnareFind.objects.count() == 1  # the sync's good item only
     assert Reserve.objects.count() == 1
     assert Detection.objects.count() == 0
+
+
+# --- LonLatPoint: the sync's points, made in GEOS only when something needs it -----------------------------
+
+
+def test_a_lonlat_point_is_checked_without_a_geos_object_and_measures_as_a_plain_point(reserve_a):
+    inside, outside = LonLatPoint(87.41, 50.11), LonLatPoint(87.65, 50.1)
+    context = RecordContext(reserve_a)
+    assert (location_error(inside), context.metres_outside(inside), context.measurable(inside)) == (None, 0.0, True)
+    assert inside._ptr is None  # covered by the reserve, decided from the floats
+    plain = RecordContext(reserve_a).metres_outside(Point(87.65, 50.1, srid=4326))
+    assert plain > 1000
+    assert context.metres_outside(outside) == plain
+
+
+def test_a_lonlat_point_is_a_point_like_any_other_once_asked(reserve_a):
+    assert (LonLatPoint(1.5, 2.5).x, LonLatPoint(1.5, 2.5).coords) == (1.5, (1.5, 2.5))
+    point = LonLatPoint(87.41, 50.11)
+    assert (point.srid, point.ewkt, point == INSIDE) == (4326, "SRID=4326;POINT (87.41 50.11)", True)
+    assert pickle.loads(pickle.dumps(LonLatPoint(1.5, 2.5))) == Point(1.5, 2.5, srid=4326)
+    find = SnareFindFactory(reserve=reserve_a, location=LonLatPoint(87.42, 50.12))
+    find.refresh_from_db()
+    assert (find.location.x, find.location.y, find.location.srid) == (87.42, 50.12, 4326)

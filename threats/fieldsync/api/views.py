@@ -166,16 +166,20 @@ class SyncBatchView(DeviceView):
 
     @extend_schema(request=BatchDocumentation, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
-        batch = BatchSerializer(data=request.data)
-        batch.is_valid(raise_exception=True)
-        if batch.validated_data["device_id"] != self.device.device_id:
-            raise exceptions.ValidationError({"device_id": [_("This token belongs to another device.")]})
+        device = request.auth if isinstance(request.auth, Device) else None  # else: 400 for the body, then 401
+        raw_items = BatchSerializer.well_formed_items(request.data, device.device_id) if device else None
+        if raw_items is None:
+            batch = BatchSerializer(data=request.data)
+            batch.is_valid(raise_exception=True)
+            if batch.validated_data["device_id"] != self.device.device_id:
+                raise exceptions.ValidationError({"device_id": [_("This token belongs to another device.")]})
+            raw_items = batch.validated_data["items"]
         results: list[dict[str, Any] | None] = []
         items: list[SyncItem] = []
         envelope = ItemSerializer()  # one instance for all items: its fields are built once
-        for raw in batch.validated_data["items"]:
+        for raw in raw_items:
             try:
-                items.append(SyncItem(**envelope.run_validation(raw)))
+                items.append(SyncItem(**(envelope.well_formed(raw) or envelope.run_validation(raw))))
                 results.append(None)
             except exceptions.ValidationError as exc:
                 client_uuid = raw.get("client_uuid") if isinstance(raw, dict) else None
