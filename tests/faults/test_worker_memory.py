@@ -73,7 +73,9 @@ def test_a_task_past_the_memory_cap_fails_its_job_and_the_worker_serves_the_next
     finally:
         worker.stop()
     assert too_big.status == "failed"
-    assert too_big.error.startswith("MemoryError: Unable to allocate "), too_big.error
+    # Where the allocation fails depends on what the pool process loaded before the task (NumPy's
+    # "Unable to allocate ..." or a bare MemoryError from Python's allocator): the type is what counts.
+    assert too_big.error.split(":")[0] == "MemoryError", too_big.error
     assert (fine.status, fine.error) == ("done", "")
     assert list(TerrainGrid.objects.values_list("reserve__slug", flat=True)) == ["small"]
     assert "WorkerLostError" not in worker.log() and "exited with" not in worker.log()
