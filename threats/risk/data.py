@@ -10,7 +10,7 @@ import numpy as np
 from patrol.terrain.grid import Grid
 
 MODEL_VERSION = (
-    "irbis-risk-1.1 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
+    "irbis-risk-1.2 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
     "leopard: camera-station rates per trap-day with sign and individuals, terrain GLM + frailty)"
 )
 
@@ -160,7 +160,7 @@ class RiskConfig:
     frailty_holdout_m: float = 100.0  # each cell's own neighbourhood (half-width) left out when choosing
     frailty_prior_finds: float = 3.0  # prior strength, in expected finds
     leopard_bandwidth_m: float = 3000.0
-    leopard_prior_detections: float = 2.0
+    leopard_prior_detections: float = 0.5  # records of prior strength (a sweep 0.25-2 on 10 seeds: docs)
     leopard_reference_trap_days: float = 30.0  # presence = P(a camera records a leopard in this many days)
     leopard_independence_hours: float = 24.0  # records of one animal at one station within this are one event
     leopard_individual_days: float = 60.0  # distinct individuals at a station saturate with trap-days at this scale
