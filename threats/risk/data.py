@@ -167,5 +167,5 @@ class RiskConfig:
     prior_quadratic_sd: float = 0.5  # quadratic terrain terms of the leopard model (standardised units)
     # A find within this distance and time of an earlier one is taken as the rest of the same snare
     # line (found by a later patrol) and not counted again: intensity is in lines set, not records.
-    same_line_radius_m: float = 60.0
+    same_line_radius_m: float = 120.0  # lines run along trails; 60 m counted re-found lines again (docs)
     same_line_days: float = 90.0
