@@ -4,7 +4,7 @@ package gives the model after `reserve_package_import` and `risk_inputs_build`, 
 For fast tests of the model on a world it was not shaped on. It mirrors the database path (checked by
 tests/simulation/test_inputs.py): times to the second as the package writes them, track times spread by
 distance between the patrol's start and end (a package's tracks have no TrackPoints), incidents weighted
-by kind, the window from the first patrol's start. Reads no hidden truth.
+by kind, detections labelled with their individual, the window from the first patrol's start. Reads no hidden truth.
 """
 
 from __future__ import annotations
@@ -28,13 +28,17 @@ def _track(index: int, xy: np.ndarray, start: float, end: float) -> PatrolTrack:
 
 
 def risk_inputs_from_world(world: World) -> RiskInputs:
-    def events(rows, weights=None) -> PointEvents:
-        return PointEvents.create([r.x for r in rows], [r.y for r in rows], [_second(r.t) for r in rows], weights)
+    def events(rows, weights=None, labels=None) -> PointEvents:
+        xs, ys, ts = [r.x for r in rows], [r.y for r in rows], [_second(r.t) for r in rows]
+        return PointEvents.create(xs, ys, ts, weights, labels)
+
+    def detections(rows) -> PointEvents:  # the individual, as Detection.individual_id carries it
+        return events(rows, labels=[d.individual for d in rows])
 
     def species(name: str) -> SpeciesDetections:
         mine = [d for d in world.detections if d.species == name]
-        return SpeciesDetections(events([d for d in mine if d.camera is not None]),
-                                 events([d for d in mine if d.camera is None]))  # fmt: skip
+        return SpeciesDetections(detections([d for d in mine if d.camera is not None]),
+                                 detections([d for d in mine if d.camera is None]))  # fmt: skip
 
     incidents = [i for i in world.incidents if i.kind in INCIDENT_WEIGHTS]
     cameras = world.cameras

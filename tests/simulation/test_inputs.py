@@ -26,14 +26,16 @@ def world():
 
 def _sorted(events):
     order = np.lexsort((events.x, events.t))
-    return np.column_stack([events.x[order], events.y[order], events.t[order], events.weight[order]])
+    return np.column_stack([events.x[order], events.y[order], events.t[order], events.weight[order]]), order
 
 
-def _same_events(a, b):
+def _same_events(a, b, labelled=False):
     assert len(a) == len(b)
-    a, b = _sorted(a), _sorted(b)
-    assert np.allclose(a[:, :2], b[:, :2], rtol=0, atol=0.05)  # 7 decimals of a degree: about a centimetre
-    assert np.array_equal(a[:, 2:], b[:, 2:])
+    (sa, oa), (sb, ob) = _sorted(a), _sorted(b)
+    assert np.allclose(sa[:, :2], sb[:, :2], rtol=0, atol=0.05)  # 7 decimals of a degree: about a centimetre
+    assert np.array_equal(sa[:, 2:], sb[:, 2:])
+    if labelled:  # the individual of each detection ("" unknown) comes through both paths
+        assert list(a.label[oa]) == list(b.label[ob])
 
 
 def test_the_in_memory_inputs_are_what_the_database_gives_the_model(world, tmp_path):
@@ -48,8 +50,10 @@ def test_the_in_memory_inputs_are_what_the_database_gives_the_model(world, tmp_p
     for name in ("snare_finds", "incidents"):
         _same_events(getattr(stored, name), getattr(memory, name))
     for name in ("prey", "leopard"):
-        _same_events(getattr(stored, name).camera, getattr(memory, name).camera)
-        _same_events(getattr(stored, name).sign, getattr(memory, name).sign)
+        _same_events(getattr(stored, name).camera, getattr(memory, name).camera, labelled=True)
+        _same_events(getattr(stored, name).sign, getattr(memory, name).sign, labelled=True)
+    known = sorted({str(v) for v in memory.leopard.camera.label} - {""})
+    assert len(known) == 4 and (memory.leopard.camera.label != "").sum() == 99
     assert (len(memory.snare_finds), len(memory.incidents), len(memory.leopard.camera)) == (235, 25, 141)
     cams = lambda c: np.array(sorted(zip(c.start, c.end, c.x, c.y, strict=True)))  # noqa: E731
     assert np.allclose(cams(stored.cameras), cams(memory.cameras), rtol=0, atol=0.05)

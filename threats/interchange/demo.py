@@ -25,6 +25,9 @@ DEMO_EPSG = 32645
 DEMO_ORIGIN = (520_000.0, 5_560_000.0)  # upper-left corner (x, y), near 50.2 N 87.3 E
 DETECTION_RADIUS_M = 100.0
 FIND_PROBABILITY = 0.7  # a ranger passing within the radius sees a snare with this probability
+# Leopard use 1.0 (the most used cell): camera visits per day, and sign per patrol GPS fix (every 10th)
+LEOPARD_CAMERA_RATE = 0.15
+LEOPARD_SIGN_PROBABILITY = 0.12
 
 LEOPARDS = ["Khan", "Argut", "Bars", "Snezhana", "Ulan"]
 VALLEY_NAMES = ["Argut", "Dzhazator", "Shavla", "Kara-Su", "Akalakha", "Yungur", "Kyrlyk", "Sebystei", "Irbistu"]
@@ -269,7 +272,7 @@ def generate(*, seed: int = 1, end: datetime | None = None, size_m: float = 40_0
     access_distance = cKDTree(access_xy).query(np.column_stack([cx.ravel(), cy.ravel()]))[0].reshape(shape)
 
     musk_deer_habitat = _bump(elevation, 1400, 2300, 250) * _bump(slope, 5, 35, 10)
-    leopard_presence = (
+    leopard_terrain = (  # suitability; the hidden presence adds the home ranges (_simulate_wildlife)
         _bump(elevation, 2100, 3400, 300)
         * _bump(slope, 20, 50, 10)
         * (0.4 + 0.6 * np.clip(access_distance / 12_000.0, 0, 1))
@@ -288,8 +291,8 @@ def generate(*, seed: int = 1, end: datetime | None = None, size_m: float = 40_0
     patrols = _simulate_patrols(rng, valleys, posts, start, end)
     finds = _find_snares(rng, snares, patrols)
     incidents = _simulate_incidents(rng, finds, patrols, truth, cx, cy)
-    cameras, detections = _simulate_wildlife(rng, patrols, leopard_presence, musk_deer_habitat, valley_distance,
-                                             cx, cy, start, end)  # fmt: skip
+    cameras, detections, leopard_presence = _simulate_wildlife(rng, patrols, leopard_terrain, musk_deer_habitat,
+                                                               valley_distance, cx, cy, start, end)  # fmt: skip
 
     return DemoReserve(
         seed=seed, cell_m=cell_m, origin=DEMO_ORIGIN, elevation=elevation, valleys=valleys, posts=posts,
@@ -460,13 +463,24 @@ def _simulate_incidents(rng, finds: list[DemoFind], patrols: list[DemoPatrol], t
     return incidents
 
 
-def _simulate_wildlife(rng, patrols, leopard, musk_deer, valley_distance, cx, cy, start, end):
-    """Camera traps on leopard ridges and game trails; rangers record sign along their tracks."""
+def _simulate_wildlife(rng, patrols, terrain, musk_deer, valley_distance, cx, cy, start, end):
+    """Camera traps on leopard ridges and game trails; rangers record sign along their tracks.
+
+    One hidden surface of leopard use generates both: the terrain's suitability (``terrain``) times the
+    sum of the five home-range kernels (exp(-d / 4 km) around each centre). A camera records an
+    individual at ``CAMERA_RATE x terrain x kernel`` visits per day, a patrol fix finds sign with
+    probability ``SIGN_PROBABILITY x use``; returns (cameras, detections, use scaled to 0..1), the
+    last being the demo's hidden ``leopard_presence``."""
     cameras: list[DemoCamera] = []
     detections: list[DemoDetection] = []
-    flat = (leopard * (valley_distance < 2500)).ravel()
+    flat = (terrain * (valley_distance < 2500)).ravel()
     flat = flat / flat.sum()
     home_ranges = {name: rng.choice(flat.size, p=flat) for name in LEOPARDS}
+    kernels = {name: np.exp(-np.hypot(cx - cx.ravel()[home], cy - cy.ravel()[home]) / 4000.0)
+               for name, home in home_ranges.items()}  # fmt: skip
+    use = terrain * sum(kernels.values())
+    scale = float(use.max())
+    presence = use / scale
     for k, cell in enumerate(rng.choice(flat.size, size=12, replace=False, p=flat)):
         x, y = float(cx.ravel()[cell]), float(cy.ravel()[cell])
         feature = str(rng.choice(["trailGame", "ridge", "scrape"]))
@@ -476,9 +490,8 @@ def _simulate_wildlife(rng, patrols, leopard, musk_deer, valley_distance, cx, cy
             camera = DemoCamera(f"ARG-CT{k + 1:02d}-{period_start:%Y%m}", x, y, period_start, period_end, feature)
             cameras.append(camera)
             days = (period_end - period_start).days
-            for name, home in home_ranges.items():
-                distance = np.hypot(cx.ravel()[home] - x, cy.ravel()[home] - y)
-                rate = 0.08 * np.exp(-distance / 4000.0)  # visits per day
+            for name in home_ranges:
+                rate = LEOPARD_CAMERA_RATE * float(terrain.ravel()[cell] * kernels[name].ravel()[cell]) / scale
                 for _ in range(rng.poisson(rate * days)):
                     detections.append(DemoDetection("Panthera uncia", "camera_trap", x, y,
                                                     _random_time(rng, period_start, period_end), 1, name,
@@ -500,10 +513,10 @@ def _simulate_wildlife(rng, patrols, leopard, musk_deer, valley_distance, cx, cy
             if rng.random() < 0.05 * musk_deer[rows[i], cols[i]]:
                 detections.append(DemoDetection("Moschus moschiferus", str(rng.choice(["track", "scat", "sighting"])),
                                                 x, y, at, 1, patrol=patrol.index))  # fmt: skip
-            if rng.random() < 0.02 * leopard[rows[i], cols[i]]:
+            if rng.random() < LEOPARD_SIGN_PROBABILITY * presence[rows[i], cols[i]]:
                 detections.append(DemoDetection("Panthera uncia", str(rng.choice(["track", "scrape", "scat"])),
                                                 x, y, at, 1, patrol=patrol.index))  # fmt: skip
             if rng.random() < 0.004:
                 detections.append(DemoDetection("Capra sibirica", "sighting", x, y, at, int(rng.integers(2, 15)),
                                                 patrol=patrol.index))  # fmt: skip
-    return cameras, detections
+    return cameras, detections, presence

@@ -10,7 +10,7 @@ import numpy as np
 from patrol.terrain.grid import Grid
 
 MODEL_VERSION = (
-    "irbis-risk-1.1 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
+    "irbis-risk-1.2 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
     "leopard: camera-station rates per trap-day with sign and individuals, terrain GLM + frailty)"
 )
 
@@ -160,12 +160,12 @@ class RiskConfig:
     frailty_holdout_m: float = 100.0  # each cell's own neighbourhood (half-width) left out when choosing
     frailty_prior_finds: float = 3.0  # prior strength, in expected finds
     leopard_bandwidth_m: float = 3000.0
-    leopard_prior_detections: float = 2.0
+    leopard_prior_detections: float = 0.5  # records of prior strength (a sweep 0.25-2 on 10 seeds: docs)
     leopard_reference_trap_days: float = 30.0  # presence = P(a camera records a leopard in this many days)
     leopard_independence_hours: float = 24.0  # records of one animal at one station within this are one event
     leopard_individual_days: float = 60.0  # distinct individuals at a station saturate with trap-days at this scale
     prior_quadratic_sd: float = 0.5  # quadratic terrain terms of the leopard model (standardised units)
     # A find within this distance and time of an earlier one is taken as the rest of the same snare
     # line (found by a later patrol) and not counted again: intensity is in lines set, not records.
-    same_line_radius_m: float = 60.0
+    same_line_radius_m: float = 120.0  # lines run along trails; 60 m counted re-found lines again (docs)
     same_line_days: float = 90.0
