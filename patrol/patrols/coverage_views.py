@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +32,7 @@ from patrol.reserves.selectors import READ_ALL_ROLES, membership_get
 from patrol.terrain.grid import Grid
 from patrol.terrain.models import TerrainGrid
 from patrol.terrain.raster_io import transform_points
-from patrol.terrain.web_map import hillshade_png_get, png_bytes, to_web_mercator
+from patrol.terrain.web_map import png_bytes, risk_basemap, to_web_mercator
 
 VISIT_RAMP = [(198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107)]  # 1, 2, 3-4, 5+ patrols
 GAP_COLOUR = (215, 25, 28)
@@ -93,12 +92,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 def _hillshade(reserve: Reserve, terrain: TerrainGrid) -> dict[str, Any] | None:
     """The risk map's basemap (the same image, served to the same roles), with its bounds."""
-    stored = hillshade_png_get(terrain)
-    try:
-        url = reverse("risk-hillshade", kwargs={"slug": reserve.slug})
-    except NoReverseMatch:
-        return None
-    return {"url": url, "bounds": stored[1]} if stored else None
+    return risk_basemap(reserve, terrain)
 
 
 @login_required

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 from django.core.files.base import ContentFile
+from django.urls import NoReverseMatch, reverse
 
 from config.storage import private_storage
 from patrol.terrain.grid import Grid
@@ -80,3 +81,27 @@ def hillshade_png_get(terrain: TerrainGrid) -> tuple[str, Bounds] | None:
     with private_storage.open(path + ".bounds") as handle:
         s, w, n, e = (float(v) for v in handle.read().split())
     return path, [[s, w], [n, e]]
+
+
+def reserve_hillshade_get(reserve) -> tuple[TerrainGrid, str, Bounds] | None:
+    """The reserve's terrain with its stored hillshade's path and bounds, or None (no terrain, or not drawn)."""
+    terrain = TerrainGrid.objects.filter(reserve=reserve).first()
+    stored = hillshade_png_get(terrain) if terrain is not None else None
+    return (terrain, *stored) if stored is not None else None
+
+
+def risk_basemap(reserve, terrain: TerrainGrid | None = None) -> dict | None:
+    """The hillshade the web maps draw under their layers: where the risk map serves it (to the roles it
+    serves it to) and its bounds; None until drawn. ``terrain``: the reserve's, when the caller has it."""
+    if terrain is None:
+        found = reserve_hillshade_get(reserve)
+        stored = found[1:] if found is not None else None
+    else:
+        stored = hillshade_png_get(terrain)
+    if stored is None:
+        return None
+    try:  # the risk map's URLs are threats' (patrol never imports threats); absent in a patrol-only setup
+        url = reverse("risk-hillshade", kwargs={"slug": reserve.slug})
+    except NoReverseMatch:
+        return None
+    return {"url": url, "bounds": stored[1]}

@@ -17,8 +17,7 @@ from patrol.patrols.models import Patrol
 from patrol.patrols.selectors import patrols_for_user
 from patrol.reserves.models import Membership, Reserve
 from patrol.reserves.selectors import WRITE_ALL_ROLES, User, teams_for_user
-from patrol.terrain.models import TerrainGrid
-from patrol.terrain.web_map import hillshade_png_get
+from patrol.terrain.web_map import reserve_hillshade_get
 from threats.enforcement.selectors import actions_for_user, evidence_for_user
 from threats.fieldsync.models import Device, Photo, SyncReceipt
 from threats.records.selectors import detections_for_user, incidents_for_user, snare_finds_for_user, species_list
@@ -131,11 +130,11 @@ def field_bootstrap(*, user: User, reserve: Reserve) -> dict[str, Any]:
 def field_map(*, reserve: Reserve) -> dict[str, Any] | None:
     """The reserve's hillshade for the phone's offline map: where to fetch it (device token), its bounds
     ([[south, west], [north, east]], the PNG is in Web Mercator) and a key that changes with the terrain."""
-    terrain = TerrainGrid.objects.filter(reserve=reserve).first()
-    stored = hillshade_png_get(terrain) if terrain is not None else None
-    if stored is None:
+    found = reserve_hillshade_get(reserve)
+    if found is None:
         return None
-    return {"hillshade": {"url": reverse("sync-hillshade"), "bounds": stored[1], "key": f"terrain-{terrain.pk}"}}
+    terrain, _path, bounds = found
+    return {"hillshade": {"url": reverse("sync-hillshade"), "bounds": bounds, "key": f"terrain-{terrain.pk}"}}
 
 
 def recent_incidents(*, user: User, reserve: Reserve, days: int = 60, limit: int = 50) -> list[dict[str, Any]]:

@@ -25,8 +25,7 @@ from config.storage import private_storage
 from patrol.reserves.api.base import LoginThrottledError
 from patrol.reserves.logins import LoginThrottled, authenticate_throttled
 from patrol.reserves.selectors import reserves_for_user
-from patrol.terrain.models import TerrainGrid
-from patrol.terrain.web_map import hillshade_png_get
+from patrol.terrain.web_map import reserve_hillshade_get
 from threats.fieldsync.api.serializers import (
     BatchSerializer,
     DeviceLoginSerializer,
@@ -151,11 +150,10 @@ class HillshadeView(DeviceView):
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request: Request) -> HttpResponse:
-        terrain = TerrainGrid.objects.filter(reserve=self.device.reserve).first()
-        stored = hillshade_png_get(terrain) if terrain is not None else None
-        if stored is None or not private_storage.exists(stored[0]):
+        found = reserve_hillshade_get(self.device.reserve)
+        if found is None or not private_storage.exists(found[1]):
             raise Http404(_("This map layer has not been drawn yet."))
-        with private_storage.open(stored[0], "rb") as handle:
+        with private_storage.open(found[1], "rb") as handle:
             response = HttpResponse(handle.read(), content_type="image/png")
         response["Cache-Control"] = "private, max-age=3600"
         return response

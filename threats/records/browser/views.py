@@ -22,8 +22,7 @@ from django.views.decorators.http import require_GET
 from patrol.reserves.context_processors import current_reserve
 from patrol.reserves.models import Reserve
 from patrol.reserves.selectors import READ_ALL_ROLES, WRITE_ALL_ROLES, role_get
-from patrol.terrain.models import TerrainGrid
-from patrol.terrain.web_map import hillshade_png_get
+from patrol.terrain.web_map import risk_basemap
 from threats.enforcement.selectors import evidence_for_user
 from threats.records.browser.chain import DETAIL_CONTEXT
 from threats.records.browser.forms import BrowseFilterForm
@@ -98,13 +97,7 @@ def browse(request: HttpRequest, section: str) -> HttpResponse:
 
 def _hillshade(reserve: Reserve, role: str | None) -> dict[str, Any] | None:
     """The reserve's own hillshade under the records (no tiles), for the roles the risk map serves it to."""
-    if role not in READ_ALL_ROLES:
-        return None
-    terrain = TerrainGrid.objects.filter(reserve=reserve).first()
-    stored = hillshade_png_get(terrain) if terrain is not None else None
-    if stored is None:
-        return None
-    return {"url": reverse("risk-hillshade", args=[reserve.slug]), "bounds": stored[1]}
+    return risk_basemap(reserve) if role in READ_ALL_ROLES else None
 
 
 @login_required

@@ -18,8 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patrol.terrain.models import TerrainGrid
-from patrol.terrain.web_map import hillshade_png_get
+from patrol.terrain.web_map import risk_basemap
 from threats.risk.api.serializers import ExplainQuerySerializer, RiskRunSerializer, ValleysQuerySerializer
 from threats.risk.compute import risk_recompute_request
 from threats.risk.models import RiskRun
@@ -57,11 +56,7 @@ class RiskStatusView(APIView):
         `hillshade` is null until the basemap is drawn."""
         reserve = risk_reserve_get(user=request.user, slug=slug)
         latest, current = risk_run_latest(reserve=reserve), risk_run_current(reserve=reserve)
-        terrain = TerrainGrid.objects.filter(reserve=reserve).first()
-        stored = hillshade_png_get(terrain) if terrain is not None else None
-        hillshade = None
-        if stored is not None:
-            hillshade = {"url": reverse("risk-hillshade", kwargs={"slug": reserve.slug}), "bounds": stored[1]}
+        hillshade = risk_basemap(reserve)
         return Response({
             "reserve": reserve.slug,
             "latest": RiskRunSerializer(latest).data if latest else None,
