@@ -149,3 +149,17 @@ def test_the_region_graphs_are_the_extracted_subgraphs(terrain):
         want = full[region][:, region]
         assert (got.indptr == want.indptr).all() and (got.indices == want.indices).all()
         assert (np.asarray(got.data) == want.data).all()
+
+
+def test_a_round_trip_searches_less_than_its_budget_and_plans_the_same_route(terrain):
+    _, graph = terrain
+    risk = hotspot_risk()
+    planner = _planner(graph, risk, start=(30, 35), budget_h=3.0)
+    assert planner._full_search_reach() == pytest.approx(3.0 * graph.reverse_ratio / (1 + graph.reverse_ratio))
+    shortened = plan_route(graph, risk, start=(30, 35), budget_h=3.0)
+    unbounded = build_terrain_graph(terrain[0], dx_m=CELL, dy_m=CELL)
+    unbounded.reverse_ratio = np.inf  # as for a graph with one-way edges: the searches go the whole budget
+    assert _planner(unbounded, risk, start=(30, 35), budget_h=3.0)._full_search_reach() == pytest.approx(3.0)
+    full = plan_route(unbounded, risk, start=(30, 35), budget_h=3.0)
+    assert (shortened.cells == full.cells).all()
+    assert shortened.covered_risk == full.covered_risk

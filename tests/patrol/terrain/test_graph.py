@@ -158,3 +158,25 @@ def test_real_dem_bigtujunga_valleys():
     for _, _, reach in layers.network.edges(data=True):
         steps = np.abs(np.diff(np.array(reach["cells"]), axis=0)).max(axis=1)
         assert (steps == 1).all()
+
+
+def test_reverse_ratio_is_one_on_flat_ground_and_toblers_bound_on_slopes():
+    flat = build_terrain_graph(np.full((6, 7), 500.0), dx_m=30.0, dy_m=30.0)
+    assert flat.reverse_ratio == 1.0
+    ramp = build_terrain_graph(np.add.outer(np.zeros(6), np.arange(7) * 3.0), dx_m=30.0, dy_m=30.0)
+    # Straight up a 10 % ramp against straight down it: exp(3.5 * (0.15 - 0.05)), the largest ratio here.
+    assert ramp.reverse_ratio == pytest.approx(math.exp(0.35), rel=1e-12)
+    rng = np.random.default_rng(3)
+    rough = build_terrain_graph(rng.normal(0.0, 8.0, (20, 20)), dx_m=30.0, dy_m=30.0)
+    assert 1.0 < rough.reverse_ratio <= math.exp(0.35) * (1 + 1e-12)
+
+
+def test_reverse_ratio_bounds_every_round_trip_way_back():
+    rng = np.random.default_rng(5)
+    graph = build_terrain_graph(np.cumsum(rng.normal(0.0, 4.0, (25, 25)), axis=1), dx_m=30.0, dy_m=30.0)
+    out = dijkstra(graph.forward, indices=12 * 25 + 12)
+    back = dijkstra(graph.backward, indices=12 * 25 + 12)
+    reached = np.isfinite(out) & (out > 0)
+    assert reached.sum() > 500
+    assert (out[reached] <= graph.reverse_ratio * back[reached] * (1 + 1e-12)).all()
+    assert (out[reached] > back[reached]).any() and (out[reached] < back[reached]).any()
