@@ -197,4 +197,6 @@ def test_a_search_cache_shared_between_plans_changes_no_route(terrain):
     searches = sorted(key for key in cache if key[0] != "region")
     assert searches == [(10 * 70 + 10, False), (10 * 70 + 10, True), (30 * 70 + 35, False), (30 * 70 + 35, True)]
     assert len([key for key in cache if key[0] == "region"]) == 4  # one reachable region per start and budget
-    assert cache[(30 * 70 + 35, False)][0] == pytest.approx(1.5 * (1 - 1e-9))  # the widest search is kept
+    # the widest search is kept: a round trip's, to budget x r / (1 + r) (the planner's _full_search_reach)
+    ratio = graph.reverse_ratio
+    assert cache[(30 * 70 + 35, False)][0] == 1.5 * (1 - 1e-9) * ratio / (1 + ratio) * (1 + 1e-9)
