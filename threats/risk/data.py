@@ -10,8 +10,9 @@ import numpy as np
 from patrol.terrain.grid import Grid
 
 MODEL_VERSION = (
-    "irbis-risk-1.2 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
-    "leopard: camera-station rates per trap-day with sign and individuals, terrain GLM + frailty)"
+    "irbis-risk-1.3 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
+    "leopard: station rates per trap-day, sign, individuals; terrain GLM if it predicts held-out blocks; "
+    "two-scale frailty)"
 )
 
 
@@ -160,6 +161,10 @@ class RiskConfig:
     frailty_holdout_m: float = 100.0  # each cell's own neighbourhood (half-width) left out when choosing
     frailty_prior_finds: float = 3.0  # prior strength, in expected finds
     leopard_bandwidth_m: float = 3000.0
+    leopard_home_range_m: float = 9000.0  # the first, wider frailty scale: a snow leopard's home range (0: none)
+    leopard_cv_block_m: float = 5000.0  # held-out check of the terrain terms: spatial blocks of this side
+    leopard_cv_folds: int = 5
+    leopard_cv_repeats: int = 5  # dealings of blocks to folds, averaged (one decided demo seed 4 by luck); 0: no check
     leopard_prior_detections: float = 0.5  # records of prior strength (a sweep 0.25-2 on 10 seeds: docs)
     leopard_reference_trap_days: float = 30.0  # presence = P(a camera records a leopard in this many days)
     leopard_independence_hours: float = 24.0  # records of one animal at one station within this are one event

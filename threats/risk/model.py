@@ -36,7 +36,7 @@ from threats.risk.effort import (
 )
 from threats.risk.features import TerrainFeatures
 from threats.risk.glm import PoissonFit, SpeciesModel, fit_poisson_glm, fit_species_model
-from threats.risk.presence import PresenceModel, fit_leopard_presence, risk_sd
+from threats.risk.presence import PresenceModel, fit_leopard_presence, kernel_sum, risk_sd
 
 
 @dataclass
@@ -175,12 +175,6 @@ _LEOPARD_DETAILS = {
 }
 
 
-def _gaussian_sum(values: np.ndarray, bandwidth_m: float, cell_m: float) -> np.ndarray:
-    """Sum of values weighted by exp(-d^2 / 2h^2) (peak 1), i.e. a Gaussian kernel sum, not a mean."""
-    sigma = bandwidth_m / cell_m
-    return ndimage.gaussian_filter(values, sigma=sigma, mode="constant", truncate=3.0) * (2.0 * math.pi * sigma**2)
-
-
 def _frailty_bandwidth(
     finds: np.ndarray, expected: np.ndarray, rows: np.ndarray, config: RiskConfig, cell_m: float
 ) -> float:
@@ -198,8 +192,8 @@ def _frailty_bandwidth(
     a = config.frailty_prior_finds
     best, best_ll = float(choices[0]), -math.inf
     for bw in choices:
-        near_finds = np.maximum(_gaussian_sum(finds, bw, cell_m) - own_finds, 0.0)
-        near_expected = np.maximum(_gaussian_sum(expected, bw, cell_m) - own_expected, 0.0)
+        near_finds = np.maximum(kernel_sum(finds, bw, cell_m) - own_finds, 0.0)
+        near_expected = np.maximum(kernel_sum(expected, bw, cell_m) - own_expected, 0.0)
         mu = (expected * (a + near_finds) / (a + near_expected))[rows]
         y = finds[rows]
         ll = float((y * np.log(np.maximum(mu, 1e-300)) - mu).sum())
@@ -300,8 +294,8 @@ def fit_risk(inputs: RiskInputs, features: TerrainFeatures, config: RiskConfig |
     expected = np.exp(log_glm) * exposure_all
     a = config.frailty_prior_finds
     bandwidth = _frailty_bandwidth(finds, expected, visits > 0, config, grid.cell_m)
-    nearby_finds = _gaussian_sum(finds, bandwidth, grid.cell_m)
-    nearby_expected = _gaussian_sum(expected, bandwidth, grid.cell_m)
+    nearby_finds = kernel_sum(finds, bandwidth, grid.cell_m)
+    nearby_expected = kernel_sum(expected, bandwidth, grid.cell_m)
     shape_post = a + nearby_finds
     frailty = shape_post / (a + nearby_expected)
     log_frailty = np.log(frailty)

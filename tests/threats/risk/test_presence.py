@@ -154,18 +154,25 @@ def test_explain_gives_the_leopard_parts_that_sum_to_the_log_rate():
     world = demo.generate(seed=1, end=datetime(2025, 1, 1, tzinfo=UTC), size_m=8000.0, cell_m=100.0)
     inputs = risk_inputs_from_demo(world)
     features = risk_features.build_terrain_features(world.elevation, grid=inputs.grid, access_xy=demo_access_xy(world))
-    result = risk_model.fit_risk(inputs, features)
-    row, col = np.unravel_index(int(np.nanargmax(result.leopard_risk)), result.grid.shape)
-    cell = result.explain(int(row), int(col))
-    names = {c.name for c in cell.leopard_contributions}
-    assert names == {g for g, _ in risk_presence.COVARIATES} | {"nearby leopard records vs effort"}
-    total = cell.leopard_baseline + sum(c.value for c in cell.leopard_contributions)
-    assert total == pytest.approx(float(result.leopard.log_rate[row, col]), abs=1e-9)
-    assert cell.leopard_presence == pytest.approx(-math.expm1(-math.exp(total) * 30.0), rel=1e-9)
-    assert cell.leopard_risk_sd == pytest.approx(float(result.leopard_risk_sd[row, col]))
-    assert 0 < cell.leopard_presence_sd < 0.5 and cell.leopard_risk == pytest.approx(
-        cell.intensity * cell.leopard_presence
-    )
+    frailty = {"nearby leopard records vs effort"}
+    # On this small world the terrain terms predict held-out blocks worse than a flat rate, so they are dropped;
+    # with the check off they stay. Either way the parts add up.
+    for config, names in (
+        (risk_data.RiskConfig(), frailty),
+        (risk_data.RiskConfig(leopard_cv_repeats=0), {g for g, _ in risk_presence.COVARIATES} | frailty),
+    ):
+        result = risk_model.fit_risk(inputs, features, config)
+        assert result.leopard.terrain_kept == (config.leopard_cv_repeats == 0)
+        row, col = np.unravel_index(int(np.nanargmax(result.leopard_risk)), result.grid.shape)
+        cell = result.explain(int(row), int(col))
+        assert {c.name for c in cell.leopard_contributions} == names
+        total = cell.leopard_baseline + sum(c.value for c in cell.leopard_contributions)
+        assert total == pytest.approx(float(result.leopard.log_rate[row, col]), abs=1e-9)
+        assert cell.leopard_presence == pytest.approx(-math.expm1(-math.exp(total) * 30.0), rel=1e-9)
+        assert cell.leopard_risk_sd == pytest.approx(float(result.leopard_risk_sd[row, col]))
+        assert 0 < cell.leopard_presence_sd < 0.5 and cell.leopard_risk == pytest.approx(
+            cell.intensity * cell.leopard_presence
+        )
 
 
 def test_without_any_leopard_effort_presence_is_unknown_not_zero():
@@ -173,3 +180,55 @@ def test_without_any_leopard_effort_presence_is_unknown_not_zero():
     fit = presence_of(risk_data.CameraDeployments.empty(), risk_data.PointEvents.empty())
     assert fit.presence.min() == pytest.approx(1.0, abs=1e-9) and fit.presence_sd.min() > 0.4
     assert (fit.stations, fit.trap_days, fit.camera_events, fit.individuals) == (0, 0.0, 0.0, 0)
+
+
+def test_records_raise_presence_across_a_home_range_not_only_around_their_camera():
+    """A silent camera 11 km from one that records leopards every few days sits in their home range (9 km scale):
+    higher presence than the same silent camera 20 km away. With the home-range scale off, the 3 km scale alone
+    barely tells the two apart."""
+    hot, near, far = (3_050.0, 16_950.0), (3_050.0, 5_950.0), (18_050.0, 2_950.0)
+    deployments = cameras((*hot, 100), (*near, 100), (*far, 100))
+    detections = records((*hot, 30))
+    effort = risk_effort.patrol_effort(GRID, [], start=T0, end=T0 + 400 * DAY, half_life_days=math.inf,
+                                       cameras=deployments)  # fmt: skip
+    at = {name: GRID.flat_index(np.array([x]), np.array([y]))[0][0] for name, (x, y) in
+          (("near", near), ("far", far))}  # fmt: skip
+    ratios = []
+    for home_range_m in (9_000.0, 0.0):
+        config = risk_data.RiskConfig(half_life_days=math.inf, leopard_home_range_m=home_range_m)
+        fit = risk_presence.fit_leopard_presence(
+            flat_features(GRID), risk_data.SpeciesDetections(detections, risk_data.PointEvents.empty()), effort,
+            reference=T0 + 400 * DAY, config=config,
+        )  # fmt: skip
+        presence = fit.presence.ravel()
+        ratios.append(presence[at["near"]] / presence[at["far"]])
+    assert ratios[0] > 1.2  # measured 1.26
+    assert ratios[1] == pytest.approx(1.0, abs=1e-9)
+
+
+def _stations(n_side=8, seed=0):
+    """Rows of one camera per station on a lattice over GRID (blocks of 5 km: 16 of them), 100 trap-days each."""
+    step = GRID.shape[0] // n_side
+    r, c = np.meshgrid(np.arange(n_side) * step + step // 2, np.arange(n_side) * step + step // 2, indexing="ij")
+    rows = (r * GRID.shape[1] + c).ravel()
+    z = np.random.default_rng(seed).normal(0.0, 1.0, len(rows))
+    indicators = np.zeros((len(rows), len(risk_presence._METHODS)))
+    indicators[:, 0] = 1.0
+    return rows, indicators, z, np.full(len(rows), math.log(100.0))
+
+
+def test_held_out_blocks_keep_a_terrain_term_that_predicts_and_drop_one_that_does_not():
+    rows, indicators, z, log_days = _stations()
+    X = np.column_stack([indicators, z])
+    prior_mean, prior_sd = np.zeros(4), np.array([10.0, 10.0, 10.0, 1.0])
+    rng = np.random.default_rng(1)
+    driven = rng.poisson(np.exp(-3.0 + 1.2 * z) * 100.0).astype(float)  # the term is what drives the records
+    unrelated = rng.poisson(np.full(len(z), math.exp(-3.0) * 100.0)).astype(float)  # records ignore it
+    for y, kept in ((driven, True), (unrelated, False)):
+        start = np.zeros(4)
+        terrain, flat = risk_presence.heldout_loglik(X, y, log_days, rows, GRID, prior_mean, prior_sd, CONFIG, start)
+        assert (terrain >= flat) is kept
+    one_block = np.full(len(rows), rows[0])
+    assert (
+        risk_presence.heldout_loglik(X, driven, log_days, one_block, GRID, prior_mean, prior_sd, CONFIG, start) is None
+    )

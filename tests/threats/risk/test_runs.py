@@ -141,7 +141,7 @@ def test_the_leopard_uncertainty_layer_is_stored_served_and_explained(run_a, cli
 def test_the_route_planner_uses_the_latest_run(run_a, world_a):
     terrain = TerrainGrid.objects.get(reserve=run_a.reserve)
     surface, source = current_risk_surface(terrain)
-    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.2, data {run_a.inputs_start:%Y-%m-%d} to "
+    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.3, data {run_a.inputs_start:%Y-%m-%d} to "
                              "2026-11-01)")  # fmt: skip
     np.testing.assert_array_equal(surface, read_raster(run_a.snares.path).data)
 
