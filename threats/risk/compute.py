@@ -291,6 +291,10 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
             "trap_days": round(result.leopard.trap_days, 1),
             "camera_events": result.leopard.camera_events,
             "individuals": result.leopard.individuals,
+            # False: the terrain predicted held-out stations worse than a flat rate and was left out
+            "terrain_kept": result.leopard.terrain_kept,
+            "heldout_loglik": result.leopard.heldout_loglik
+            and dict(zip(("terrain", "flat"), result.leopard.heldout_loglik, strict=True)),
             "coefficients": dict(
                 zip(result.leopard.fit.names, (float(c) for c in result.leopard.fit.coef), strict=True)
             ),

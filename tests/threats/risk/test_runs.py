@@ -50,6 +50,10 @@ def test_a_run_stores_layers_on_the_terrain_grid_and_its_summary(run_a):
         float(read_raster(run_a.snares.path).data.sum()), rel=1e-4
     )
     assert run_a.started_at <= run_a.finished_at
+    leopard = run_a.summary["leopard_model"]
+    terrain_wins = leopard["heldout_loglik"]["terrain"] >= leopard["heldout_loglik"]["flat"]
+    assert leopard["terrain_kept"] is terrain_wins
+    assert any(name.startswith("elevation") for name in leopard["coefficients"]) is terrain_wins
 
 
 def test_explain_from_stored_layers_matches_the_model(run_a, api):
