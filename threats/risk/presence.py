@@ -17,10 +17,11 @@ The model, in the spirit of Royle-Nichols occupancy with Poisson counts (docs/ri
 - ``log u(x)`` is linear in standardised terrain covariates (elevation and slope with quadratic
   terms, ruggedness, distance to cliffs, distance to the valley network, walking time from access),
   clamped to the range the effort sampled, with Gaussian priors: the shared penalised Poisson GLM
-  (threats.risk.glm.fit_poisson_glm). The terrain carries the estimate to cells without cameras.
-- A gamma-Poisson frailty (wide kernel: home ranges span kilometres) moves the rate towards what
-  the cameras and patrols nearby recorded against what the terrain model expected; where no effort
-  is near, it is 1 and the terrain model stands alone.
+  (threats.risk.glm.fit_poisson_glm). The terrain carries the estimate to cells without cameras, but
+  only when it predicts held-out blocks of stations better than one flat rate (``heldout_loglik``).
+- A gamma-Poisson frailty at two nested scales (a home range, 9 km; then 3 km) moves the rate towards
+  what the cameras and patrols nearby recorded against what the model expected; where no effort is
+  near, it is 1 and the terrain model stands alone.
 - Imperfect detection: presence is the chance a camera in the cell records a leopard in
   ``leopard_reference_trap_days``, ``1 - exp(-rate x days)`` (the Royle-Nichols occupancy
   ``1 - exp(-abundance)`` with a fixed per-animal detectability of 1 / reference days: with a few
@@ -69,7 +70,7 @@ class PresenceModel:
     presence: np.ndarray  # 1 - exp(-rate x reference trap-days)
     presence_sd: np.ndarray
     terrain_kept: bool  # False: held out, the terrain predicted the records worse than a flat rate
-    heldout_loglik: tuple[float, float] | None  # (terrain, flat), summed over spatial folds; None: one block
+    heldout_loglik: tuple[float, float] | None  # (terrain, flat): over folds, averaged over deals; None: not checked
     stations: int
     trap_days: float
     camera_events: float
