@@ -271,6 +271,7 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
     lap("rank_render_s")
 
     inside = features.inside
+    heldout = result.leopard.heldout_loglik
     run.summary = {
         "window_days": window_days(),
         "trend_days": trend_days(),
@@ -293,8 +294,7 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
             "individuals": result.leopard.individuals,
             # False: the terrain predicted held-out stations worse than a flat rate and was left out
             "terrain_kept": result.leopard.terrain_kept,
-            "heldout_loglik": result.leopard.heldout_loglik
-            and dict(zip(("terrain", "flat"), result.leopard.heldout_loglik, strict=True)),
+            "heldout_loglik": None if heldout is None else dict(zip(("terrain", "flat"), heldout, strict=True)),
             "coefficients": dict(
                 zip(result.leopard.fit.names, (float(c) for c in result.leopard.fit.coef), strict=True)
             ),

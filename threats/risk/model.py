@@ -34,9 +34,9 @@ from threats.risk.effort import (
     patrol_effort,
     recency_weights,
 )
-from threats.risk.features import TerrainFeatures
+from threats.risk.features import TerrainFeatures, kernel_sum
 from threats.risk.glm import PoissonFit, SpeciesModel, fit_poisson_glm, fit_species_model
-from threats.risk.presence import PresenceModel, fit_leopard_presence, kernel_sum, risk_sd
+from threats.risk.presence import PresenceModel, fit_leopard_presence, risk_sd
 
 
 @dataclass

@@ -36,11 +36,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, special
+from scipy import special
 
 from threats.risk.data import PointEvents, RiskConfig, SpeciesDetections
 from threats.risk.effort import EffortLayers, event_counts
-from threats.risk.features import TerrainFeatures
+from threats.risk.features import TerrainFeatures, kernel_sum
 from threats.risk.glm import PoissonFit, fit_poisson_glm
 
 # Covariate groups of the leopard terrain model: (group, quadratic term?)
@@ -181,31 +181,6 @@ def heldout_loglik(X, y, log_exposure, rows, grid, prior_mean, prior_sd, config,
                 totals[m] += float(y[test] @ eta - np.exp(eta).sum() - special.gammaln(y[test] + 1.0).sum())
     totals /= config.leopard_cv_repeats
     return float(totals[0]), float(totals[1])
-
-
-# A kernel wider than this many cells is applied on a grid coarsened so that it spans COARSE_CELLS there, then
-# interpolated back: the home-range scale (9 km) on a 50 m grid took 0.9 s a filter, coarsened 0.06 s, off by
-# 0.3-0.5 % on average where it matters (6 % at most, at the kernel's cut-off).
-COARSEN_ABOVE_CELLS = 120.0
-COARSE_CELLS = 12.0
-
-
-def kernel_sum(values: np.ndarray, bandwidth_m: float, cell_m: float) -> np.ndarray:
-    """Sum of values weighted by exp(-d^2 / 2h^2) (peak 1), i.e. a Gaussian kernel sum, not a mean."""
-    sigma = bandwidth_m / cell_m
-    if sigma <= COARSEN_ABOVE_CELLS:
-        return ndimage.gaussian_filter(values, sigma=sigma, mode="constant", truncate=3.0) * (2.0 * math.pi * sigma**2)
-    factor = int(sigma // COARSE_CELLS)
-    rows, cols = values.shape
-    padded = np.zeros((-(-rows // factor) * factor, -(-cols // factor) * factor))
-    padded[:rows, :cols] = values
-    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).sum(axis=(1, 3))
-    coarse_sigma = sigma / factor
-    smooth = ndimage.gaussian_filter(blocks, sigma=coarse_sigma, mode="constant", truncate=3.0)
-    smooth *= 2.0 * math.pi * coarse_sigma**2
-    at = np.meshgrid((np.arange(rows) - (factor - 1) / 2) / factor, (np.arange(cols) - (factor - 1) / 2) / factor,
-                     indexing="ij")  # fmt: skip
-    return ndimage.map_coordinates(smooth, at, order=1, mode="nearest")
 
 
 def fit_leopard_presence(
