@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 # The numerical and document stack that only tasks need (numpy itself comes with django.contrib.gis).
-HEAVY = ("scipy", "networkx", "shapely", "PIL", "gpxpy", "reportlab", "sklearn", "pandas", "matplotlib")
+HEAVY = ("scipy", "numba", "networkx", "shapely", "PIL", "gpxpy", "reportlab", "sklearn", "pandas", "matplotlib")
 chains: dict[str, list[str]] = {}
 _import = builtins.__import__
 

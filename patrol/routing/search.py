@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from patrol.routing.dijkstra import sort_settled, trace
+
 
 class RoutePlanningError(ValueError):
     """The request cannot be planned (bad start/end, end unreachable within the budget, ...)."""
@@ -41,17 +43,17 @@ def _trace_backward(pred: np.ndarray, target: int, source: int) -> np.ndarray:
 
 
 class SearchTree:
-    """The predecessor tree of one Dijkstra run (scipy's ``pred``: -9999 where not reached).
+    """The predecessor tree of one ``dijkstra.Searcher`` run: its settled nodes, their times and
+    predecessors (-1 at the root), in the order settled.
 
     ``to_full``: full-grid index of each node of the graph the search ran on (None: it ran on the full grid);
     ``of_full``: the inverse (node of each full-grid index, -1 outside), needed when ``to_full`` is given.
     ``backward``: the search ran on the transposed graph, so the tree leads from any reached node to the root.
     """
 
-    def __init__(self, pred: np.ndarray, root: int, *, backward: bool, dist=None, to_full=None, of_full=None) -> None:
-        self.nodes = np.flatnonzero(pred >= 0)  # int64: searchsorted with a Python int then casts nothing
-        self.preds = pred[self.nodes]
-        self.dists = None if dist is None else dist[self.nodes]
+    def __init__(self, nodes, times, preds, root: int, *, backward: bool, to_full=None, of_full=None) -> None:
+        order = sort_settled(nodes)
+        self.nodes, self.dists, self.preds = nodes[order], times[order], preds[order]
         self.root = int(root)  # in the search's own index space
         self.backward = backward
         self.to_full, self.of_full = to_full, of_full
@@ -69,7 +71,7 @@ class SearchTree:
         return int(self.preds[k]) if k >= 0 else -1
 
     def time_to(self, cell: int) -> float:
-        """The search's time between the root and a full-grid cell (inf when not reached); needs ``dist``."""
+        """The search's time between the root and a full-grid cell (inf when not reached)."""
         node = self._local(cell)
         if node == self.root:
             return 0.0
@@ -85,31 +87,8 @@ class SearchTree:
 
     def path(self, cell: int) -> np.ndarray:
         """Full-grid path root -> cell (forward tree) or cell -> root (backward tree)."""
-        node = self._local(cell)
-        out = [node]
-        while node != self.root:
-            node = self._pred(node)
-            if node < 0:
-                raise RoutePlanningError("internal error: broken predecessor chain")
-            out.append(node)
-        local = np.asarray(out if self.backward else out[::-1], dtype=np.int64)
+        local = trace(self.nodes, self.preds, self._local(cell), self.root)
+        if len(local) == 0:
+            raise RoutePlanningError("internal error: broken predecessor chain")
+        local = local if self.backward else local[::-1]
         return local if self.to_full is None else self.to_full[local]
-
-
-class _NonNegative(np.ndarray):
-    """Edge weights known to be >= 0. scipy's ``dijkstra`` checks ``(data < 0).any()`` on every call, a pass
-    over all edges (1.5-2 ms on a 3.5M-edge region) that outweighs a short limited search; this answers
-    that one comparison without the pass. Every other operation is numpy's."""
-
-    def __lt__(self, other):
-        if np.isscalar(other) and other == 0:
-            return np.False_
-        return super().__lt__(other)
-
-
-def nonnegative_weights(matrix):
-    """The same CSR graph (sharing its arrays) whose weights skip scipy's per-search negativity scan.
-    The caller vouches that no weight is negative (walking times are > 0)."""
-    out = matrix.__class__(matrix.shape, dtype=matrix.dtype)
-    out.data, out.indices, out.indptr = matrix.data.view(_NonNegative), matrix.indices, matrix.indptr
-    return out

@@ -5,9 +5,10 @@ import pytest
 from scipy.sparse.csgraph import dijkstra
 
 from patrol.routing.coverage import CoverageLedger, CoverageModel
+from patrol.routing.dijkstra import Searcher
 from patrol.routing.insertion import Planner
 from patrol.routing.planner import DEFAULT_GAIN_POWERS, plan_route
-from patrol.routing.search import SearchTree, _trace, _trace_backward, nonnegative_weights
+from patrol.routing.search import SearchTree, _trace_backward
 from patrol.terrain.graph import build_terrain_graph
 from tests.patrol.terrain.helpers import check_route, hotspot_risk, rolling_terrain
 
@@ -34,42 +35,64 @@ def test_searches_on_the_reachable_region_give_the_full_graph_times(terrain):
     region = np.flatnonzero(d_start + d_end <= budget)
     sub_of = np.full(graph.n_cells, -1)
     sub_of[region] = np.arange(len(region))
-    sub = nonnegative_weights(graph.forward[region][:, region])
+    sub = graph.forward[region][:, region]
     assert 0 < len(region) < graph.n_cells
-    d_sub = dijkstra(sub, indices=int(sub_of[start]), limit=budget)
+    nodes, times, _ = Searcher(sub).run(int(sub_of[start]), budget)
     # Every shortest path to a region cell stays in the region: the same times to the last bit.
-    assert (d_sub == d_start[region]).all()
+    assert sorted(nodes.tolist()) == list(range(len(region)))
+    assert (times == d_start[region][nodes]).all()
 
 
-def test_nonnegative_weights_change_no_search(terrain):
+@pytest.mark.parametrize("limit", [0.0, 0.1, 0.5, np.inf])
+def test_the_searcher_finds_scipys_times_and_a_shortest_path_tree(terrain, limit):
     _, graph = terrain
-    plain = graph.forward
-    fast = nonnegative_weights(plain)
-    assert fast.data is not plain.data and np.shares_memory(fast.data, plain.data)
-    assert not np.any(fast.data < 0) and bool((fast.data < 1.0).any()) == bool((plain.data < 1.0).any())
-    for limit in (0.1, 0.5, np.inf):
-        d0, p0 = dijkstra(plain, indices=100, limit=limit, return_predecessors=True)
-        d1, p1 = dijkstra(fast, indices=100, limit=limit, return_predecessors=True)
-        assert (d0 == d1).all() and (p0 == p1).all()
+    searcher = Searcher(graph.backward)
+    source = 20 * 70 + 20
+    for _ in range(2):  # the second search starts from the work arrays the first one reset
+        nodes, times, pred = searcher.run(source, limit)
+        want = dijkstra(graph.backward, indices=source, limit=limit)
+        assert nodes[0] == source and times[0] == 0.0 and pred[0] == -1
+        assert sorted(nodes.tolist()) == np.flatnonzero(np.isfinite(want)).tolist()
+        assert (times == want[nodes]).all()
+        assert (np.diff(times) >= 0).all()  # settled in order of time
+        # Each node's time is its predecessor's plus the edge between them.
+        edge = np.asarray(graph.backward[pred[1:], nodes[1:]]).ravel()
+        at = {node: t for node, t in zip(nodes.tolist(), times.tolist(), strict=True)}
+        assert (np.array([at[p] for p in pred[1:].tolist()]) + edge == times[1:]).all()
 
 
 def test_search_tree_keeps_paths_and_times_of_a_limited_search(terrain):
     _, graph = terrain
     root = 20 * 70 + 20
     dist, pred = dijkstra(graph.forward, indices=root, limit=0.3, return_predecessors=True)
-    tree = SearchTree(pred, root, backward=False, dist=dist)
+    tree = SearchTree(*Searcher(graph.forward).run(root, 0.3), root, backward=False)
     reached = np.flatnonzero(np.isfinite(dist))
-    assert tree.size == len(reached) - 1  # all but the root have a predecessor
+    assert tree.size == len(reached)
     for cell in reached[::17].tolist():
-        assert tree.path(cell).tolist() == _trace(pred, root, cell).tolist()
+        assert graph.path_hours(tree.path(cell)) == pytest.approx(dist[cell], rel=1e-12)
+        assert tree.path(cell)[0] == root and tree.path(cell)[-1] == cell
         assert tree.time_to(cell) == dist[cell]
     far = int(np.flatnonzero(~np.isfinite(dist))[0])
     assert not tree.reaches(far) and tree.time_to(far) == float("inf")
     bdist, bpred = dijkstra(graph.backward, indices=root, limit=0.3, return_predecessors=True)
-    btree = SearchTree(bpred, root, backward=True, dist=bdist)
+    btree = SearchTree(*Searcher(graph.backward).run(root, 0.3), root, backward=True)
     cell = int(np.flatnonzero(np.isfinite(bdist))[-1])
-    assert btree.path(cell).tolist() == _trace_backward(bpred, root, cell).tolist()
+    assert len(btree.path(cell)) == len(_trace_backward(bpred, root, cell))
+    assert btree.path(cell)[0] == cell and btree.path(cell)[-1] == root
     assert graph.path_hours(btree.path(cell)) == pytest.approx(bdist[cell], rel=1e-12)
+
+
+def test_searches_on_two_threads_plan_the_route_one_thread_plans(terrain, monkeypatch):
+    from patrol.routing import insertion
+
+    _, graph = terrain
+    risk = hotspot_risk()
+    monkeypatch.setattr(insertion, "SEARCH_THREADS", 2)
+    both = plan_route(graph, risk, start=(30, 35), budget_h=3.0, search_cap_h=0.1)
+    monkeypatch.setattr(insertion, "SEARCH_THREADS", 1)
+    one = plan_route(graph, risk, start=(30, 35), budget_h=3.0, search_cap_h=0.1)
+    assert insertion.SEARCH_THREADS == 1 and both.cells.tolist() == one.cells.tolist()
+    assert both.covered_risk == one.covered_risk
 
 
 def test_incremental_gains_equal_a_full_recount(terrain):

@@ -1,0 +1,155 @@
+"""Limited Dijkstra searches whose cost follows what they reach, compiled with numba.
+
+scipy's ``dijkstra`` sets up arrays over the whole graph on every call (about 0.4 ms on a 444,000-cell
+region, more than a short search) and keeps its queue in a Fibonacci heap; the planner runs hundreds of
+short searches per plan. Here a ``Searcher`` keeps its work arrays between searches and resets only the
+nodes a search touched, the queue is an indexed 4-ary heap with decrease-key, and the compiled search
+releases the GIL, so a waypoint's forward and backward searches run at the same time on two cores.
+Measured on Big Tujunga (30 m): 0.24 us per node reached against scipy's 0.35-0.5, the same times.
+
+The search writes the nodes it settles, in order, with their times and predecessors (-1 at the root).
+
+Pure numerical module: arrays in, arrays out. numba is imported here only, when a plan first needs it
+(the first search of a process compiles, or loads the compiled code cached beside this file).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+_UNSEEN, _SETTLED = -1, -2
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sift_up(heap_d, heap_v, pos, i):
+    d, v = heap_d[i], heap_v[i]
+    while i > 0:
+        parent = (i - 1) >> 2
+        if heap_d[parent] <= d:
+            break
+        heap_d[i], heap_v[i] = heap_d[parent], heap_v[parent]
+        pos[heap_v[i]] = i
+        i = parent
+    heap_d[i], heap_v[i] = d, v
+    pos[v] = i
+
+
+@njit(cache=True, nogil=True)
+def _search(indptr, indices, data, source, limit, pos, heap_d, heap_v, out_node, out_dist, out_pred):
+    """Settle every node within ``limit`` of ``source``; returns how many (written to out_*).
+
+    On entry ``pos`` is _UNSEEN everywhere; on return it is again (a node enters the heap only within the
+    limit, so every node touched is settled, and only those are reset). ``out_pred`` is indexed by node."""
+    heap_d[0], heap_v[0], pos[source] = 0.0, source, 0
+    size, n_out = 1, 0
+    while size > 0:
+        d, v = heap_d[0], heap_v[0]
+        size -= 1
+        if size > 0:  # the last leaf replaces the root and sinks
+            last_d, last_v = heap_d[size], heap_v[size]
+            i = 0
+            while True:
+                child = 4 * i + 1
+                if child >= size:
+                    break
+                best, best_d = child, heap_d[child]
+                for c in range(child + 1, min(child + 4, size)):
+                    if heap_d[c] < best_d:
+                        best, best_d = c, heap_d[c]
+                if best_d >= last_d:
+                    break
+                heap_d[i], heap_v[i] = best_d, heap_v[best]
+                pos[heap_v[i]] = i
+                i = best
+            heap_d[i], heap_v[i] = last_d, last_v
+            pos[last_v] = i
+        pos[v] = _SETTLED
+        out_node[n_out], out_dist[n_out] = v, d
+        n_out += 1
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            slot = pos[u]
+            if slot == _SETTLED:
+                continue
+            nd = d + data[k]
+            if nd > limit:
+                continue
+            if slot == _UNSEEN:
+                out_pred[u] = v
+                heap_d[size], heap_v[size] = nd, u
+                _sift_up(heap_d, heap_v, pos, size)
+                size += 1
+            elif nd < heap_d[slot]:  # a node in the heap: its key is its time so far
+                out_pred[u] = v
+                heap_d[slot] = nd
+                _sift_up(heap_d, heap_v, pos, slot)
+    for k in range(n_out):
+        pos[out_node[k]] = _UNSEEN
+    return n_out
+
+
+@njit(cache=True, nogil=True)
+def trace(nodes, preds, start, root):
+    """The nodes from ``start`` along predecessors to ``root`` (``nodes`` sorted, ``preds`` alongside);
+    an empty array when the chain breaks (``start`` not in the tree)."""
+    out = [start]
+    node = start
+    while node != root:
+        k = np.searchsorted(nodes, node)
+        if k >= len(nodes) or nodes[k] != node or preds[k] < 0:
+            return np.empty(0, dtype=np.int64)
+        node = preds[k]
+        out.append(node)
+    return np.array(out, dtype=np.int64)
+
+
+def sort_settled(nodes: np.ndarray) -> np.ndarray:
+    """The order that sorts a search's settled nodes: one sort of node << 32 | position, twice as fast as
+    argsort (numpy's vectorised sort of plain integers)."""
+    keys = (nodes << 32) | np.arange(len(nodes), dtype=np.int64)
+    keys.sort()
+    return keys & 0xFFFFFFFF
+
+
+class Searcher:
+    """Limited single-source searches on one CSR graph (``forward[u, v]`` = time u -> v, all >= 0).
+
+    Not thread-safe: one searcher per concurrent search (the planner keeps one per direction)."""
+
+    def __init__(self, matrix) -> None:
+        n = matrix.shape[0]
+        self.n = n
+        self.indptr = np.asarray(matrix.indptr)
+        self.indices = np.asarray(matrix.indices)
+        self.data = np.asarray(matrix.data, dtype=np.float64).view(np.ndarray)
+        self._pos = np.full(n, _UNSEEN, dtype=np.int64)
+        self._heap_d = np.empty(n, dtype=np.float64)
+        self._heap_v = np.empty(n, dtype=np.int64)
+        self._node = np.empty(n, dtype=np.int64)
+        self._time = np.empty(n, dtype=np.float64)
+        self._pred = np.empty(n, dtype=np.int64)
+
+    def run(self, source: int, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(nodes, times, predecessors) of every node within ``limit`` of ``source``, in the order settled
+        (the source first, its predecessor -1)."""
+        k = _search(
+            self.indptr, self.indices, self.data, int(source), float(limit), self._pos,
+            self._heap_d, self._heap_v, self._node, self._time, self._pred,
+        )  # fmt: skip
+        nodes = self._node[:k].copy()
+        pred = self._pred[nodes]
+        pred[0] = -1
+        return nodes, self._time[:k].copy(), pred
+
+
+def warm_up() -> float:
+    """Load (or, the first time on a machine, compile) the search code; returns the seconds it took. A
+    process pays this once, at its first search: benchmarks call it first so plans are timed as a worker's."""
+    started = time.perf_counter()
+    nodes, times, preds = Searcher(sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))).run(0, np.inf)
+    trace(np.sort(nodes), preds[np.argsort(nodes)], 1, 0)
+    return time.perf_counter() - started
