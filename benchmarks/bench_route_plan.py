@@ -23,7 +23,7 @@ import time
 from _common import BIGTUJUNGA, RISK_SURFACES, peak_rss_mb, risk_surface
 from scipy.sparse.csgraph import dijkstra
 
-from patrol.routing.dijkstra import warm_up
+from patrol.routing.insertion import warm_up
 from patrol.routing.planner import plan_route
 from patrol.terrain.graph import build_terrain_graph
 from patrol.terrain.raster_io import read_raster

@@ -17,7 +17,7 @@ import numpy as np
 from _common import BIGTUJUNGA, ZION, synthetic_risk
 
 from patrol.routing.baseline import plan_route_ortools
-from patrol.routing.dijkstra import warm_up
+from patrol.routing.insertion import warm_up
 from patrol.routing.planner import plan_route
 from patrol.terrain.graph import build_terrain_graph
 from patrol.terrain.raster_io import read_dem

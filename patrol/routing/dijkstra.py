@@ -15,8 +15,6 @@ Pure numerical module: arrays in, arrays out. numba is imported here only, when 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
@@ -107,6 +105,39 @@ def trace(nodes, preds, start, root):
     return np.array(out, dtype=np.int64)
 
 
+@njit(cache=True, nogil=True)
+def _subgraph(indptr, indices, data, region, sub_of):
+    """CSR arrays of the subgraph on ``region`` (sorted node ids; ``sub_of``: new id per node, -1 outside)."""
+    out_ptr = np.zeros(len(region) + 1, dtype=np.int64)
+    for i in range(len(region)):
+        kept = 0
+        for k in range(indptr[region[i]], indptr[region[i] + 1]):
+            if sub_of[indices[k]] >= 0:
+                kept += 1
+        out_ptr[i + 1] = out_ptr[i] + kept
+    out_idx = np.empty(out_ptr[-1], dtype=np.int32)
+    out_data = np.empty(out_ptr[-1], dtype=np.float64)
+    j = 0
+    for i in range(len(region)):
+        for k in range(indptr[region[i]], indptr[region[i] + 1]):
+            target = sub_of[indices[k]]
+            if target >= 0:
+                out_idx[j], out_data[j] = target, data[k]
+                j += 1
+    return out_ptr, out_idx, out_data
+
+
+def subgraph(matrix, region: np.ndarray, sub_of: np.ndarray):
+    """``matrix[region][:, region]`` for a sorted ``region``, in one pass over its edges (scipy's two
+    fancy-indexing steps take 0.12 s on a 444,000-cell region of Big Tujunga)."""
+    indptr, indices, data = _subgraph(matrix.indptr, matrix.indices, matrix.data, region, sub_of)
+    if indptr[-1] <= np.iinfo(np.int32).max:  # int32 throughout, as scipy builds it (int64 would upcast)
+        indptr = indptr.astype(np.int32)
+    out = sp.csr_matrix((data, indices, indptr), shape=(len(region), len(region)))
+    out.has_sorted_indices = True
+    return out
+
+
 def sort_settled(nodes: np.ndarray) -> np.ndarray:
     """The order that sorts a search's settled nodes: one sort of node << 32 | position, twice as fast as
     argsort (numpy's vectorised sort of plain integers)."""
@@ -126,12 +157,12 @@ class Searcher:
         self.indptr = np.asarray(matrix.indptr)
         self.indices = np.asarray(matrix.indices)
         self.data = np.asarray(matrix.data, dtype=np.float64).view(np.ndarray)
-        self._pos = np.full(n, _UNSEEN, dtype=np.int64)
+        self._pos = np.full(n, _UNSEEN, dtype=np.int32)
         self._heap_d = np.empty(n, dtype=np.float64)
-        self._heap_v = np.empty(n, dtype=np.int64)
+        self._heap_v = np.empty(n, dtype=np.int32)
         self._node = np.empty(n, dtype=np.int64)
         self._time = np.empty(n, dtype=np.float64)
-        self._pred = np.empty(n, dtype=np.int64)
+        self._pred = np.empty(n, dtype=np.int32)
 
     def run(self, source: int, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(nodes, times, predecessors) of every node within ``limit`` of ``source``, in the order settled
@@ -144,12 +175,3 @@ class Searcher:
         pred = self._pred[nodes]
         pred[0] = -1
         return nodes, self._time[:k].copy(), pred
-
-
-def warm_up() -> float:
-    """Load (or, the first time on a machine, compile) the search code; returns the seconds it took. A
-    process pays this once, at its first search: benchmarks call it first so plans are timed as a worker's."""
-    started = time.perf_counter()
-    nodes, times, preds = Searcher(sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))).run(0, np.inf)
-    trace(np.sort(nodes), preds[np.argsort(nodes)], 1, 0)
-    return time.perf_counter() - started
