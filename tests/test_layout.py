@@ -24,6 +24,7 @@ PURE = {
     "patrol.routing.coverage",
     "patrol.routing.insertion",
     "patrol.routing.search",
+    "patrol.routing.dijkstra",
     "patrol.routing.baseline",
     "patrol.patrols.footprint",
     "patrol.scheduling.autofill",
