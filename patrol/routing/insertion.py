@@ -68,8 +68,8 @@ def warm_up() -> float:
     worker that has planned before."""
     started = time.perf_counter()
     pair = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
-    nodes, times, preds = Searcher(subgraph(pair, np.arange(2), np.arange(2))).run(0, np.inf)
-    SearchTree(nodes, times, preds, 0, backward=False).path(1)
+    nodes, _, preds = Searcher(subgraph(pair, np.arange(2), np.arange(2))).run(0, np.inf)
+    SearchTree(nodes, preds, 0, backward=False).path(1)
     add_at(np.zeros(2, dtype=np.int32), np.arange(2), 1)
     return time.perf_counter() - started
 
@@ -119,7 +119,7 @@ class Planner:
                 nodes, times, pred = Searcher(matrix).run(source, limit)
                 dist = np.full(self.n, np.inf)
                 dist[nodes] = times
-                tree = SearchTree(nodes, times, pred, source, backward=backward)
+                tree = SearchTree(nodes, pred, source, backward=backward)
                 if cache is not None:
                     cache[(source, backward)] = (limit, dist, tree)
                 return dist, tree
@@ -166,7 +166,7 @@ class Planner:
         if hit is None or hit[0] < limit:
             s = int(self.sub_of[cell])
             nodes, times, pred = self.searchers[backward].run(s, limit)
-            tree = SearchTree(nodes, times, pred, s, backward=backward, to_full=self.region,
+            tree = SearchTree(nodes, pred, s, backward=backward, to_full=self.region,
                                            of_full=self.sub_of)  # fmt: skip
             at = self.cand_of_sub[nodes]
             on_cand = at >= 0
@@ -434,8 +434,8 @@ class Planner:
             slack = self.budget - self._total_time()
             limit = self.seg_time[i] + min(slack, self.search_cap) + 1e-9
             sa = int(self.sub_of[a])
-            nodes, times, pred = searcher.run(sa, limit)
-            tree = SearchTree(nodes, times, pred, sa, backward=False, to_full=self.region,
+            nodes, _, pred = searcher.run(sa, limit)
+            tree = SearchTree(nodes, pred, sa, backward=False, to_full=self.region,
                                            of_full=self.sub_of)  # fmt: skip
             if not tree.reaches(b):
                 continue

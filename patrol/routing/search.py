@@ -43,17 +43,17 @@ def _trace_backward(pred: np.ndarray, target: int, source: int) -> np.ndarray:
 
 
 class SearchTree:
-    """The predecessor tree of one ``dijkstra.Searcher`` run: its settled nodes, their times and
-    predecessors (-1 at the root), in the order settled.
+    """The predecessor tree of one ``dijkstra.Searcher`` run, from its settled nodes and their predecessors
+    (-1 at the root); the times are not kept (the planner keeps them over its candidates).
 
     ``to_full``: full-grid index of each node of the graph the search ran on (None: it ran on the full grid);
     ``of_full``: the inverse (node of each full-grid index, -1 outside), needed when ``to_full`` is given.
     ``backward``: the search ran on the transposed graph, so the tree leads from any reached node to the root.
     """
 
-    def __init__(self, nodes, times, preds, root: int, *, backward: bool, to_full=None, of_full=None) -> None:
+    def __init__(self, nodes, preds, root: int, *, backward: bool, to_full=None, of_full=None) -> None:
         order = sort_settled(nodes)
-        self.nodes, self.dists, self.preds = nodes[order], times[order], preds[order]
+        self.nodes, self.preds = nodes[order], preds[order]  # int32: a plan keeps hundreds of trees
         self.root = int(root)  # in the search's own index space
         self.backward = backward
         self.to_full, self.of_full = to_full, of_full
@@ -69,14 +69,6 @@ class SearchTree:
     def _pred(self, node: int) -> int:
         k = self._find(node)
         return int(self.preds[k]) if k >= 0 else -1
-
-    def time_to(self, cell: int) -> float:
-        """The search's time between the root and a full-grid cell (inf when not reached)."""
-        node = self._local(cell)
-        if node == self.root:
-            return 0.0
-        k = self._find(node) if node >= 0 else -1
-        return float(self.dists[k]) if k >= 0 else float("inf")
 
     def _local(self, cell: int) -> int:
         return int(cell) if self.of_full is None else int(self.of_full[cell])

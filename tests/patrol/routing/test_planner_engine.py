@@ -61,21 +61,23 @@ def test_the_searcher_finds_scipys_times_and_a_shortest_path_tree(terrain, limit
         assert (np.array([at[p] for p in pred[1:].tolist()]) + edge == times[1:]).all()
 
 
-def test_search_tree_keeps_paths_and_times_of_a_limited_search(terrain):
+def test_search_tree_keeps_the_paths_of_a_limited_search(terrain):
     _, graph = terrain
     root = 20 * 70 + 20
     dist, pred = dijkstra(graph.forward, indices=root, limit=0.3, return_predecessors=True)
-    tree = SearchTree(*Searcher(graph.forward).run(root, 0.3), root, backward=False)
+    nodes, _, preds = Searcher(graph.forward).run(root, 0.3)
+    tree = SearchTree(nodes, preds, root, backward=False)
     reached = np.flatnonzero(np.isfinite(dist))
     assert tree.size == len(reached)
     for cell in reached[::17].tolist():
         assert graph.path_hours(tree.path(cell)) == pytest.approx(dist[cell], rel=1e-12)
         assert tree.path(cell)[0] == root and tree.path(cell)[-1] == cell
-        assert tree.time_to(cell) == dist[cell]
+        assert tree.reaches(cell)
     far = int(np.flatnonzero(~np.isfinite(dist))[0])
-    assert not tree.reaches(far) and tree.time_to(far) == float("inf")
+    assert not tree.reaches(far)
     bdist, bpred = dijkstra(graph.backward, indices=root, limit=0.3, return_predecessors=True)
-    btree = SearchTree(*Searcher(graph.backward).run(root, 0.3), root, backward=True)
+    nodes, _, preds = Searcher(graph.backward).run(root, 0.3)
+    btree = SearchTree(nodes, preds, root, backward=True)
     cell = int(np.flatnonzero(np.isfinite(bdist))[-1])
     assert len(btree.path(cell)) == len(_trace_backward(bpred, root, cell))
     assert btree.path(cell)[0] == cell and btree.path(cell)[-1] == root
