@@ -15,7 +15,9 @@ intensity; leopard risk against true intensity x true leopard presence. Baseline
 kernel density of finds and finds per unit patrol effort (each the best of 500/1000/2000 m), the hidden
 musk deer habitat alone; for leopard risk, the snares layer alone and the snares layer x a kernel
 density of leopard detections (best of 1/2/4 km). Aims (issue 12): snares >= 0.95 and leopard >= 0.90
-of the truth's PAI on every seed.
+of the truth's PAI on every seed. For basins, a ceiling: the truth redrawn without its forest field, the
+one hidden ingredient no record shows directly (`basins.truth_without_forest`), i.e. the map of a model
+that knew the habitat's bands, walking hours, camps and masks exactly.
 
     .venv/bin/python benchmarks/bench_risk_truth.py [--simulator basins|demo|both] [--seeds 1 2 3 4 5]
         [--packages DIR] [--end 2025-01-01] [--json FILE] [--in-memory]
@@ -74,8 +76,9 @@ def track_km(grid, tracks: list[np.ndarray]) -> np.ndarray:
     return km
 
 
-def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, leopard_xy) -> dict[str, float]:
-    """Every ratio to the truth's PAI@10% for one seed (layers on the truth's grid)."""
+def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, leopard_xy, ceiling=None) -> dict:
+    """Every ratio to the truth's PAI@10% for one seed (layers on the truth's grid); ``ceiling``: the
+    simulator's best map without the ingredient no record shows (basins: truth_without_forest)."""
     from threats.risk.evaluation import pai_against_truth
 
     truth = truth.astype(np.float64)
@@ -98,6 +101,7 @@ def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, 
         "truth": best, "snares": ratio(snares), "kde": max(kde.values()), "fpue": max(fpue.values()),
         "musk": ratio(musk), "truth_leopard": best_risk, "leopard": ratio(leopard, true_risk, best_risk),
         "leo_snares": ratio(snares, true_risk, best_risk), "leo_kde": max(leo_kde.values()),
+        "ceiling": None if ceiling is None else ratio(ceiling),
     }  # fmt: skip
 
 
@@ -141,6 +145,7 @@ def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, floa
         effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
         finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
+        ceiling=basins.truth_without_forest(world),
     )  # fmt: skip
     leopards = sum(d.species == basins.LEOPARD for d in world.detections)
     info = (
@@ -169,6 +174,7 @@ def basins_in_memory(seed: int, end: datetime) -> tuple[dict[str, float], str]:
         snares=fit.intensity, leopard=fit.leopard_risk, effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
         finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
+        ceiling=basins.truth_without_forest(world),
     )  # fmt: skip
     info = (f"{len(world.finds)} finds, in memory, generate+fit {time.perf_counter() - t:.1f} s; fitted presence "
             f"Spearman {_rho(fit.leopard_presence, world.leopard_presence)} vs hidden")  # fmt: skip
@@ -200,13 +206,15 @@ def demo_seed(seed: int) -> tuple[dict[str, float], str]:
     return scores, info
 
 
-HEADER = (f"{'seed':>4} {'truth':>6} {'snares':>7} {'KDE':>6} {'FPUE':>6} {'musk':>6} | {'truth':>6} "
+HEADER = (f"{'seed':>4} {'truth':>6} {'snares':>7} {'KDE':>6} {'FPUE':>6} {'musk':>6} {'ceil':>6} | {'truth':>6} "
           f"{'leopard':>8} {'snares':>7} {'sn x KDE':>9}")  # fmt: skip
 
 
 def row(seed: int, s: dict[str, float]) -> str:
-    return (f"{seed:>4} {s['truth']:6.2f} {s['snares']:7.3f} {s['kde']:6.3f} {s['fpue']:6.3f} {s['musk']:6.3f} | "
-            f"{s['truth_leopard']:6.2f} {s['leopard']:8.3f} {s['leo_snares']:7.3f} {s['leo_kde']:9.3f}")  # fmt: skip
+    ceiling = "     -" if s["ceiling"] is None else f"{s['ceiling']:6.3f}"
+    return (f"{seed:>4} {s['truth']:6.2f} {s['snares']:7.3f} {s['kde']:6.3f} {s['fpue']:6.3f} {s['musk']:6.3f} "
+            f"{ceiling} | {s['truth_leopard']:6.2f} {s['leopard']:8.3f} {s['leo_snares']:7.3f} "
+            f"{s['leo_kde']:9.3f}")  # fmt: skip
 
 
 def summary(name: str, results: dict[int, dict[str, float]]) -> None:
@@ -222,6 +230,11 @@ def summary(name: str, results: dict[int, dict[str, float]]) -> None:
     above_leo = all(r["leopard"] > max(r["leo_snares"], r["leo_kde"]) for r in results.values())
     print(f"  aim snares >= {AIM_SNARES} on every seed: {'MET' if snares_ok else 'not met'}; above every baseline "
           f"on every seed: {'yes' if above else 'no'}")  # fmt: skip
+    ceilings = [r["ceiling"] for r in results.values() if r["ceiling"] is not None]
+    if ceilings:
+        print(f"  ceiling (the truth without the forest field: every other hidden ingredient known exactly) "
+              f"{min(ceilings):.3f} / {float(np.median(ceilings)):.3f}; at or above the snares aim on "
+              f"{sum(c >= AIM_SNARES for c in ceilings)} of {len(ceilings)} seeds")  # fmt: skip
     print(f"  aim leopard >= {AIM_LEOPARD} on every seed: {'MET' if leopard_ok else 'not met'}; above both "
           f"baselines on every seed: {'yes' if above_leo else 'no'}")  # fmt: skip
 

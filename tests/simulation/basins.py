@@ -289,6 +289,18 @@ def hidden_snaring(rng, z, slope, hours_access, grid) -> tuple[np.ndarray, np.nd
     return intensity / intensity.sum() * lines_per_year, habitat, camps
 
 
+def truth_without_forest(world: World) -> np.ndarray:
+    """The truth redrawn with the forest field at one value everywhere: the best map a model could draw
+    that knew every other hidden ingredient exactly (the habitat's elevation and slope bands, walking
+    hours, the camps, the masks). The forest is the one ingredient no record shows directly, so this
+    map's PAI against the truth is a ceiling for a model fitted to the records."""
+    z = world.elevation.astype(np.float64)
+    plain = _bump(elevation_rank(z), 0.42, 0.2) * _bump(slope_deg(z, CELL_M), 27.0, 13.0)
+    habitat = world.musk_deer_habitat.astype(np.float64)  # plain x (0.3 + 0.7 forest), scaled to max 1
+    forest_off = np.divide(plain, habitat, out=np.zeros_like(habitat), where=habitat > 0) ** 1.5
+    return world.truth_intensity.astype(np.float64) * forest_off
+
+
 def _month_starts(t0: float, t1: float) -> list[datetime]:
     d = datetime.fromtimestamp(t0, UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     out = []

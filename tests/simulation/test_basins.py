@@ -111,6 +111,15 @@ def test_cameras_stand_where_rangers_reach_and_leopards_are_seen_on_them(world):
     assert 0.0 <= world.leopard_presence.min() and world.leopard_presence.max() < 1.0
 
 
+def test_the_ceiling_map_is_the_truth_without_its_forest_factor(world):
+    ceiling = basins.truth_without_forest(world)
+    assert ((ceiling > 0) == (world.truth_intensity > 0)).all()
+    # Within the truth's support the two differ by (0.3 + 0.7 x forest) ** -1.5 up to a scale: a factor
+    # that varies (the forest does) by at most (1 / 0.3) ** 1.5 = 6.09 from end to end.
+    factor = ceiling[ceiling > 0] / world.truth_intensity[ceiling > 0]
+    assert 2.0 < factor.max() / factor.min() < (1 / 0.3) ** 1.5
+
+
 @pytest.mark.django_db
 def test_the_package_imports_whole_on_the_truths_grid(world, tmp_path):
     written = write_package(world, tmp_path / "package")
