@@ -76,9 +76,12 @@ def track_km(grid, tracks: list[np.ndarray]) -> np.ndarray:
     return km
 
 
-def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, leopard_xy, ceiling=None) -> dict:
+def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, leopard_xy, ceiling=None,
+          fitted_presence=None) -> dict:  # fmt: skip
     """Every ratio to the truth's PAI@10% for one seed (layers on the truth's grid); ``ceiling``: the
-    simulator's best map without the ingredient no record shows (basins: truth_without_forest)."""
+    simulator's best map without the ingredient no record shows (basins: truth_without_forest). With the
+    fitted presence, leopard risk from each half alone: our snares x the true presence, the true snares x
+    our presence (which half loses the score)."""
     from threats.risk.evaluation import pai_against_truth
 
     truth = truth.astype(np.float64)
@@ -102,6 +105,10 @@ def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, 
         "musk": ratio(musk), "truth_leopard": best_risk, "leopard": ratio(leopard, true_risk, best_risk),
         "leo_snares": ratio(snares, true_risk, best_risk), "leo_kde": max(leo_kde.values()),
         "ceiling": None if ceiling is None else ratio(ceiling),
+        "halves": None if fitted_presence is None else (
+            ratio(snares_layer * presence, true_risk, best_risk),
+            ratio(truth * np.nan_to_num(fitted_presence), true_risk, best_risk),
+        ),
     }  # fmt: skip
 
 
@@ -145,7 +152,7 @@ def basins_seed(seed: int, workdir: Path, end: datetime) -> tuple[dict[str, floa
         effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
         finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
-        ceiling=basins.truth_without_forest(world),
+        ceiling=basins.truth_without_forest(world), fitted_presence=presence,
     )  # fmt: skip
     leopards = sum(d.species == basins.LEOPARD for d in world.detections)
     info = (
@@ -174,7 +181,7 @@ def basins_in_memory(seed: int, end: datetime) -> tuple[dict[str, float], str]:
         snares=fit.intensity, leopard=fit.leopard_risk, effort_km=track_km(world.grid, [p.xy for p in world.patrols]),
         finds_xy=np.array([(f.x, f.y) for f in world.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in world.detections if d.species == basins.LEOPARD]).reshape(-1, 2),
-        ceiling=basins.truth_without_forest(world),
+        ceiling=basins.truth_without_forest(world), fitted_presence=fit.leopard_presence,
     )  # fmt: skip
     info = (f"{len(world.finds)} finds, in memory, generate+fit {time.perf_counter() - t:.1f} s; fitted presence "
             f"Spearman {_rho(fit.leopard_presence, world.leopard_presence)} vs hidden")  # fmt: skip
@@ -199,6 +206,7 @@ def demo_seed(seed: int) -> tuple[dict[str, float], str]:
         effort_km=track_km(reserve.grid, [p.track_xy for p in reserve.patrols]),
         finds_xy=np.array([(f.x, f.y) for f in reserve.finds]).reshape(-1, 2),
         leopard_xy=np.array([(d.x, d.y) for d in reserve.detections if d.species == "Panthera uncia"]).reshape(-1, 2),
+        fitted_presence=fit.leopard_presence,
     )  # fmt: skip
     info = (f"{len(reserve.finds)} finds, {len(reserve.patrols)} patrols, {len(reserve.cameras)} camera deployments; "
             f"generate+fit {time.perf_counter() - t:.1f} s; fitted presence Spearman "
@@ -277,6 +285,10 @@ def main() -> None:
                 else:
                     scores, info = basins_seed(seed, where, end)
                 results[seed] = scores
+                if scores["halves"] is not None:
+                    ours_true, true_ours = scores["halves"]
+                    info = (f"leopard risk from our snares x true presence {ours_true:.3f}, true snares x our "
+                            f"presence {true_ours:.3f}; {info}")  # fmt: skip
                 print(row(seed, scores) + f"   ({info})", flush=True)
             summary(name, results)
     if args.json:
