@@ -44,3 +44,6 @@ fi
 
 "$ROOT/scripts/services.sh" start
 .venv/bin/python manage.py compilemessages -v 0 --ignore=.venv >/dev/null
+# The route planner's searches are compiled (numba) the first time they run, about 3 s: do it here,
+# so the first plan a user asks for does not wait (later processes load the cache in 0.3 s).
+.venv/bin/python -c 'from patrol.routing.insertion import warm_up; warm_up()'
