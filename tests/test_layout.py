@@ -25,6 +25,7 @@ PURE = {
     "patrol.routing.insertion",
     "patrol.routing.search",
     "patrol.routing.dijkstra",
+    "patrol.routing.compiled",
     "patrol.routing.baseline",
     "patrol.patrols.footprint",
     "patrol.scheduling.autofill",

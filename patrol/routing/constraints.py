@@ -107,8 +107,8 @@ def plan_route_via(
     if not len(via_masks):
         return plan_route(graph, risk, start=start, end=end, budget_h=budget_h, radius_m=radius_m,
                           recent_coverage=recent_coverage, **kwargs)  # fmt: skip
-    if budget_h <= 0:
-        raise RoutePlanningError("time budget must be positive")
+    if not 0 < budget_h < float("inf"):  # NaN too
+        raise RoutePlanningError("time budget must be a positive number of hours")
     risk = np.nan_to_num(np.asarray(risk, dtype=np.float64), nan=0.0).clip(min=0.0)
     if recent_coverage is not None:
         risk = risk * (1.0 - np.clip(np.asarray(recent_coverage, dtype=np.float64), 0.0, 1.0))

@@ -9,20 +9,21 @@ Measured on Big Tujunga (30 m): 0.24 us per node reached against scipy's 0.35-0.
 
 The search writes the nodes it settles, in order, with their times and predecessors (-1 at the root).
 
-Pure numerical module: arrays in, arrays out. numba is imported here only, when a plan first needs it
-(the first search of a process compiles, or loads the compiled code cached beside this file).
+Pure numerical module: arrays in, arrays out. numba is imported with it, when a plan first needs it
+(the first search of a process compiles, or loads the compiled code cached by `compiled.py`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+
+from patrol.routing.compiled import njit
 
 _UNSEEN, _SETTLED = -1, -2
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(inline="always")
 def _sift_up(heap_d, heap_v, pos, i):
     d, v = heap_d[i], heap_v[i]
     while i > 0:
@@ -36,7 +37,7 @@ def _sift_up(heap_d, heap_v, pos, i):
     pos[v] = i
 
 
-@njit(cache=True, nogil=True)
+@njit()
 def _search(indptr, indices, data, source, limit, pos, heap_d, heap_v, out_node, out_dist, out_pred):
     """Settle every node within ``limit`` of ``source``; returns how many (written to out_*).
 
@@ -90,7 +91,7 @@ def _search(indptr, indices, data, source, limit, pos, heap_d, heap_v, out_node,
     return n_out
 
 
-@njit(cache=True, nogil=True)
+@njit()
 def trace(nodes, preds, start, root):
     """The nodes from ``start`` along predecessors to ``root`` (``nodes`` sorted, ``preds`` alongside);
     an empty array when the chain breaks (``start`` not in the tree)."""
@@ -105,7 +106,7 @@ def trace(nodes, preds, start, root):
     return np.array(out, dtype=np.int64)
 
 
-@njit(cache=True, nogil=True)
+@njit()
 def _subgraph(indptr, indices, data, region, sub_of):
     """CSR arrays of the subgraph on ``region`` (sorted node ids; ``sub_of``: new id per node, -1 outside)."""
     out_ptr = np.zeros(len(region) + 1, dtype=np.int64)
@@ -134,7 +135,7 @@ def subgraph(matrix, region: np.ndarray, sub_of: np.ndarray):
     if indptr[-1] <= np.iinfo(np.int32).max:  # int32 throughout, as scipy builds it (int64 would upcast)
         indptr = indptr.astype(np.int32)
     out = sp.csr_matrix((data, indices, indptr), shape=(len(region), len(region)))
-    out.has_sorted_indices = True
+    out.has_sorted_indices = matrix.has_sorted_indices  # kept in order: sub_of grows with the node id
     return out
 
 
@@ -167,6 +168,8 @@ class Searcher:
     def run(self, source: int, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(nodes, times, predecessors) of every node within ``limit`` of ``source``, in the order settled
         (the source first, its predecessor -1)."""
+        if not 0 <= source < self.n:  # the compiled loop checks no bounds
+            raise IndexError(f"source {source} is not a node of this {self.n}-node graph")
         k = _search(
             self.indptr, self.indices, self.data, int(source), float(limit), self._pos,
             self._heap_d, self._heap_v, self._node, self._time, self._pred,

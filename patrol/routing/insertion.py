@@ -101,7 +101,10 @@ class Planner:
         """Run two independent searches (callables), the second on the pool's thread when there is one."""
         if self._pool is None:
             return forward(), backward()
-        later = self._pool.submit(backward)
+        try:
+            later = self._pool.submit(backward)
+        except RuntimeError:  # no thread to be had (near the worker's address-space cap): one after the other
+            return forward(), backward()
         return forward(), later.result()
 
     def _full_searches(self, limit: float):

@@ -72,8 +72,8 @@ def plan_route(
     favour cells nobody looked at recently; ``covered_risk`` is reported on the discounted risk.
     ``search_cache``: a dict kept by the caller across plans on the same graph (searches from posts).
     """
-    if budget_h <= 0:
-        raise RoutePlanningError("time budget must be positive")
+    if not 0 < budget_h < float("inf"):  # NaN too
+        raise RoutePlanningError("time budget must be a positive number of hours")
     risk = np.asarray(risk, dtype=np.float64)
     if risk.shape != graph.shape:
         raise RoutePlanningError(f"risk grid {risk.shape} differs from the terrain grid {graph.shape}")

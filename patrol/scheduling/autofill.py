@@ -242,8 +242,8 @@ def autofill(
     ``areas``: the posts' areas (`post_area`) when the caller already has them."""
     if not 0.0 <= repeat_value <= 1.0:
         raise SchedulingError("repeat_value must be within [0, 1]")
-    if budget_h <= 0:
-        raise SchedulingError("the time budget must be positive")
+    if not 0 < budget_h < float("inf"):  # NaN too
+        raise SchedulingError("the time budget must be a positive number of hours")
     risk = np.nan_to_num(np.asarray(risk, dtype=np.float64), nan=0.0).clip(min=0.0)
     rng = np.random.default_rng(seed)
     slots = choose_slots(

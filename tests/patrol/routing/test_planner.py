@@ -99,6 +99,13 @@ def test_start_outside_grid_is_rejected(terrain, start, message):
         plan_route(graph, hotspot_risk(), start=start, budget_h=1.0)
 
 
+@pytest.mark.parametrize("budget", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_budget_that_is_not_a_positive_number_of_hours_is_rejected(terrain, budget):
+    _, graph = terrain
+    with pytest.raises(RoutePlanningError, match="time budget must be a positive number of hours"):
+        plan_route(graph, hotspot_risk(), start=(30, 35), budget_h=budget)
+
+
 def test_start_on_no_go_cell_is_rejected():
     z = rolling_terrain()
     no_go = np.zeros(z.shape, dtype=bool)

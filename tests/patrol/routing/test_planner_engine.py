@@ -61,6 +61,16 @@ def test_the_searcher_finds_scipys_times_and_a_shortest_path_tree(terrain, limit
         assert (np.array([at[p] for p in pred[1:].tolist()]) + edge == times[1:]).all()
 
 
+def test_a_source_outside_the_graph_is_refused_before_the_compiled_search(terrain):
+    _, graph = terrain
+    searcher = Searcher(graph.forward)
+    for source in (-1, graph.n_cells):
+        with pytest.raises(IndexError, match=f"source {source} is not a node"):
+            searcher.run(source, 1.0)
+    nodes, _, _ = searcher.run(0, 0.2)  # the work arrays were left as they were
+    assert nodes[0] == 0 and len(nodes) == (dijkstra(graph.forward, indices=0, limit=0.2) < np.inf).sum()
+
+
 def test_search_tree_keeps_the_paths_of_a_limited_search(terrain):
     _, graph = terrain
     root = 20 * 70 + 20
