@@ -19,6 +19,7 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -108,28 +109,25 @@ class Planner:
         return forward(), later.result()
 
     def _full_searches(self, limit: float):
-        """The whole graph's Dijkstra from the start and to the end, which find the region: independent of
-        the risk, so cached across plans from the same posts when a cache is given (a wider one serves).
-        Each is (times over all cells, inf where not reached; the search's tree)."""
+        """The whole graph's Dijkstra from the start and to the end, which find the region, side by side."""
+        return self._both(partial(self._full_search, self.start, False, limit),
+                          partial(self._full_search, self.end, True, limit))  # fmt: skip
+
+    def _full_search(self, source: int, backward: bool, limit: float):
+        """(times over all cells, inf where not reached; the search's tree). Independent of the risk, so
+        cached across plans from the same posts when a cache is given (a wider one serves)."""
         cache = self.search_cache
-
-        def search(source: int, backward: bool):
-            def run():
-                hit = cache.get((source, backward)) if cache is not None else None
-                if hit is not None and hit[0] >= limit:
-                    return hit[1], hit[2]
-                matrix = self.graph.backward if backward else self.graph.forward
-                nodes, times, pred = Searcher(matrix).run(source, limit)
-                dist = np.full(self.n, np.inf)
-                dist[nodes] = times
-                tree = SearchTree(nodes, pred, source, backward=backward)
-                if cache is not None:
-                    cache[(source, backward)] = (limit, dist, tree)
-                return dist, tree
-
-            return run
-
-        return self._both(search(self.start, False), search(self.end, True))
+        hit = cache.get((source, backward)) if cache is not None else None
+        if hit is not None and hit[0] >= limit:
+            return hit[1], hit[2]
+        matrix = self.graph.backward if backward else self.graph.forward
+        nodes, times, pred = Searcher(matrix).run(source, limit)
+        dist = np.full(self.n, np.inf)
+        dist[nodes] = times
+        tree = SearchTree(nodes, pred, source, backward=backward)
+        if cache is not None:
+            cache[(source, backward)] = (limit, dist, tree)
+        return dist, tree
 
     def _restrict_to(self, region: np.ndarray) -> None:
         """Later searches run on the subgraph of the cells with d(start, x) + d(x, end) within the budget:
