@@ -104,6 +104,7 @@ def score(*, grid, truth, presence, musk, snares, leopard, effort_km, finds_xy, 
         "truth": best, "snares": ratio(snares), "kde": max(kde.values()), "fpue": max(fpue.values()),
         "musk": ratio(musk), "truth_leopard": best_risk, "leopard": ratio(leopard, true_risk, best_risk),
         "leo_snares": ratio(snares, true_risk, best_risk), "leo_kde": max(leo_kde.values()),
+        "leo_kde_by_m": leo_kde, "kde_by_m": kde,
         "ceiling": None if ceiling is None else ratio(ceiling),
         "halves": None if fitted_presence is None else (
             ratio(snares_layer * presence, true_risk, best_risk),

@@ -36,6 +36,7 @@ PURE = {
     "threats.risk.features",
     "threats.risk.effort",
     "threats.risk.glm",
+    "threats.risk.activity",
     "threats.risk.presence",
     "threats.risk.model",
     "threats.risk.evaluation",

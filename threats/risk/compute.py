@@ -272,6 +272,7 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
 
     inside = features.inside
     heldout = result.leopard.heldout_loglik
+    centres = result.leopard.centres
     run.summary = {
         "window_days": window_days(),
         "trend_days": trend_days(),
@@ -294,6 +295,15 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
             "individuals": result.leopard.individuals,
             # False: the terrain predicted held-out stations worse than a flat rate and was left out
             "terrain_kept": result.leopard.terrain_kept,
+            # spatial capture-recapture of the identified animals (None: no identified record)
+            "home_ranges": None
+            if centres is None
+            else {
+                "sigma_m": centres.sigma_m,
+                "lambda0_per_day": round(centres.lambda0, 5),
+                "recorded_individuals": centres.recorded,
+                "unrecorded_individuals": round(centres.unrecorded, 2),
+            },  # fmt: skip
             "heldout_loglik": None if heldout is None else dict(zip(("terrain", "flat"), heldout, strict=True)),
             "coefficients": dict(
                 zip(result.leopard.fit.names, (float(c) for c in result.leopard.fit.coef), strict=True)

@@ -9,10 +9,10 @@ import numpy as np
 
 from patrol.terrain.grid import Grid
 
-MODEL_VERSION = (
-    "irbis-risk-1.3 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
-    "leopard: station rates per trap-day, sign, individuals; terrain GLM if it predicts held-out blocks; "
-    "two-scale frailty)"
+MODEL_VERSION = (  # at most 200 characters: RiskRun.model_version
+    "irbis-risk-1.4 (effort-exposure Poisson GLM + gamma-Poisson spatial frailty; "
+    "leopard: rates per trap-day and visit, terrain if it predicts held-out blocks, "
+    "capture-recapture home ranges, frailty)"
 )
 
 
@@ -165,6 +165,7 @@ class RiskConfig:
     leopard_cv_block_m: float = 5000.0  # held-out check of the terrain terms: spatial blocks of this side
     leopard_cv_folds: int = 5
     leopard_cv_repeats: int = 5  # dealings of blocks to folds, averaged (one decided demo seed 4 by luck); 0: no check
+    leopard_scr: bool = True  # identified animals place the home ranges (spatial capture-recapture, activity.py)
     leopard_prior_detections: float = 0.5  # records of prior strength (a sweep 0.25-2 on 10 seeds: docs)
     leopard_reference_trap_days: float = 30.0  # presence = P(a camera records a leopard in this many days)
     leopard_independence_hours: float = 24.0  # records of one animal at one station within this are one event

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from threats.risk.activity import ActivityCentres, fit_activity_centres
 from threats.risk.data import PointEvents, RiskConfig, SpeciesDetections
 from threats.risk.effort import EffortLayers, event_counts
 from threats.risk.features import TerrainFeatures, kernel_sum
@@ -69,6 +70,7 @@ class PresenceModel:
     expected_near: np.ndarray  # the same, expected from the terrain model and the effort
     presence: np.ndarray  # 1 - exp(-rate x reference trap-days)
     presence_sd: np.ndarray
+    centres: ActivityCentres | None  # the identified animals' home ranges (None: no identified record)
     terrain_kept: bool  # False: held out, the terrain predicted the records worse than a flat rate
     heldout_loglik: tuple[float, float] | None  # (terrain, flat): over folds, averaged over deals; None: not checked
     stations: int
@@ -81,17 +83,19 @@ class PresenceModel:
         return np.exp(self.log_rate)
 
 
-def independent_events(grid, events: PointEvents, within_hours: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell: independent events and distinct known individuals.
+def independent_events(grid, events: PointEvents, within_hours: float):
+    """Per cell: independent events and distinct known individuals; and {(cell, individual): events} of the
+    identified records.
 
     Records of the same individual (or of unidentified animals) in one cell count once per
     ``within_hours``: a record counts when it comes more than that after the last counted one.
     """
+    by_individual: dict[tuple[int, str], float] = {}
     counts = np.zeros(grid.n_cells)
     individuals = np.zeros(grid.n_cells)
     cell, ok = grid.flat_index(events.x, events.y)
     if not ok.any():
-        return counts.reshape(grid.shape), individuals.reshape(grid.shape)
+        return counts.reshape(grid.shape), individuals.reshape(grid.shape), by_individual
     labels = events.label if events.label is not None else np.full(len(events), "", dtype=object)
     window = within_hours * 3600.0
     last: dict[tuple[int, str], float] = {}
@@ -104,10 +108,12 @@ def independent_events(grid, events: PointEvents, within_hours: float) -> tuple[
         if previous is None or events.t[i] - previous > window:
             counts[key[0]] += 1.0
             last[key] = float(events.t[i])
+            if key[1]:
+                by_individual[key] = by_individual.get(key, 0.0) + 1.0
         if key[1] and key not in seen:
             seen.add(key)
             individuals[key[0]] += 1.0
-    return counts.reshape(grid.shape), individuals.reshape(grid.shape)
+    return counts.reshape(grid.shape), individuals.reshape(grid.shape), by_individual
 
 
 def _raw_covariates(features: TerrainFeatures) -> dict[str, np.ndarray]:
@@ -183,6 +189,25 @@ def heldout_loglik(X, y, log_exposure, rows, grid, prior_mean, prior_sd, config,
     return float(totals[0]), float(totals[1])
 
 
+def _activity_centres(grid, inside, log_use, trap_days, by_individual) -> ActivityCentres | None:
+    """Spatial capture-recapture of the identified animals at the camera stations (None: no identified record)."""
+    if not by_individual:
+        return None
+    stations = np.flatnonzero(trap_days.ravel() > 0)
+    column = {int(cell): j for j, cell in enumerate(stations)}
+    animals = sorted({name for _, name in by_individual})
+    row = {name: i for i, name in enumerate(animals)}
+    counts = np.zeros((len(animals), len(stations)))
+    for (cell, name), n in by_individual.items():
+        if cell in column:  # a record outside the reserve's grid data has no station
+            counts[row[name], column[cell]] += n
+    days = trap_days.ravel()[stations]
+    return fit_activity_centres(
+        shape=grid.shape, cell_m=grid.cell_m, inside=inside, log_use=log_use, station_cells=stations, trap_days=days,
+        counts=counts,
+    )  # fmt: skip
+
+
 def fit_leopard_presence(
     features: TerrainFeatures,
     detections: SpeciesDetections,
@@ -194,7 +219,7 @@ def fit_leopard_presence(
     """Leopard use per cell from camera events per trap-day, sign per patrol visit and individuals."""
     grid = features.grid
     inside = features.inside
-    events, individuals = independent_events(grid, detections.camera, config.leopard_independence_hours)
+    events, individuals, by_individual = independent_events(grid, detections.camera, config.leopard_independence_hours)
     sign = event_counts(grid, detections.sign, reference=reference, half_life_days=config.half_life_days)
     events, sign = np.where(inside, events, 0.0), np.where(inside, sign, 0.0)
     trap_days = np.where(inside, effort.trap_days, 0.0)
@@ -264,6 +289,12 @@ def fit_leopard_presence(
     recorded = events + sign
     log_frailty = np.zeros(grid.shape)
     trigamma = np.zeros(grid.shape)
+    centres = _activity_centres(grid, inside, log_rate_glm, trap_days, by_individual) if config.leopard_scr else None
+    if centres is not None:
+        # The identified animals place the home ranges first (spatial capture-recapture); the kernels below then
+        # weigh all records, sign and unidentified ones too, against what that already expects.
+        log_frailty = np.log(centres.factor)
+        trigamma = centres.log_factor_var
     # Two scales, nested: first where the animals' home ranges lie (a region with records against one with effort
     # and none), then the neighbourhood of each station, against what the first scale already expects.
     home_range = (config.leopard_home_range_m,) if config.leopard_home_range_m > 0 else ()
@@ -274,7 +305,7 @@ def fit_leopard_presence(
         log_frailty = log_frailty + np.log(shape / (b + expected_near))
         trigamma = trigamma + special.polygamma(1, shape)
     log_rate = log_rate_glm + log_frailty
-    log_rate_sd = np.sqrt(var_eta + trigamma)  # var log Gamma(shape) = trigamma(shape), per scale
+    log_rate_sd = np.sqrt(var_eta + trigamma)  # var log Gamma(shape) = trigamma(shape), per scale; + the centres'
 
     days = config.leopard_reference_trap_days
     presence = -np.expm1(-np.exp(log_rate) * days)
@@ -299,6 +330,7 @@ def fit_leopard_presence(
         expected_near=expected_near,
         presence=presence,
         presence_sd=presence_sd,
+        centres=centres,
         terrain_kept=terrain_kept,
         heldout_loglik=heldout,
         stations=int((effort.trap_days > 0).sum()),

@@ -119,9 +119,10 @@ def test_presence_uncertainty_shrinks_with_effort():
 def test_records_of_one_animal_within_a_day_are_one_event_and_individuals_are_counted():
     t = T0 + np.array([0.0, 600.0, 3_600.0, 2 * DAY, 0.0, 60.0])
     events = risk_data.PointEvents.create([A[0]] * 6, [A[1]] * 6, t, label=["F1", "F1", "F1", "F1", "M2", ""])
-    counts, individuals = risk_presence.independent_events(GRID, events, within_hours=24.0)
+    counts, individuals, by_individual = risk_presence.independent_events(GRID, events, within_hours=24.0)
     assert counts[30, 30] == 4.0  # F1 twice (a day apart), M2 once, the unidentified one once
     assert individuals[30, 30] == 2.0 and counts.sum() == 4.0
+    assert by_individual == {(30 * 200 + 30, "F1"): 2.0, (30 * 200 + 30, "M2"): 1.0}  # the unidentified one is not here
 
 
 def test_known_individuals_add_information_on_use():
@@ -232,3 +233,19 @@ def test_held_out_blocks_keep_a_terrain_term_that_predicts_and_drop_one_that_doe
     assert (
         risk_presence.heldout_loglik(X, driven, log_days, one_block, GRID, prior_mean, prior_sd, CONFIG, start) is None
     )
+
+
+def test_identified_animals_place_their_home_range_where_unidentified_records_cannot():
+    """Two stations 15 km apart record the same number of events. Identified, one animal is seen at A only and
+    silent B rules it out there; the home range follows A. Unidentified, the same records give no centres."""
+    far = (10_550.0, 2_950.0)  # cell (170, 105): 15 km from A and from B
+    deployments = cameras((*A, 200), (*B, 200), (*far, 200))
+    named = risk_data.PointEvents.create([A[0]] * 8 + [B[0]] * 8, [A[1]] * 8 + [B[1]] * 8,
+                                         [T0 + (2 * k + 0.5) * DAY for k in range(16)],
+                                         label=["F1"] * 8 + ["M2"] * 8)  # fmt: skip
+    fit = presence_of(deployments, named)
+    assert fit.centres is not None and fit.centres.recorded == 2
+    unnamed = presence_of(deployments, risk_data.PointEvents.create(named.x, named.y, named.t))
+    assert unnamed.centres is None
+    silent = GRID.cell_of(*far)
+    assert fit.presence[silent] < unnamed.presence[silent]  # a silent station far from both animals' centres

@@ -62,6 +62,11 @@ def test_explain_from_stored_layers_matches_the_model(run_a, api):
     start = run_a.inputs_start
     result = fit_risk(risk_inputs_build(reserve=reserve, terrain=terrain, start=start, end=WORLD_END),
                       terrain_features_for(terrain))  # fmt: skip
+    centres = result.leopard.centres  # the identified leopards' home ranges, as the run summarised them
+    assert run_a.summary["leopard_model"]["home_ranges"] == (None if centres is None else {
+        "sigma_m": centres.sigma_m, "lambda0_per_day": round(centres.lambda0, 5),
+        "recorded_individuals": centres.recorded, "unrecorded_individuals": round(centres.unrecorded, 2),
+    })  # fmt: skip
     row, col = np.unravel_index(int(np.nanargmax(result.intensity)), result.intensity.shape)
     x0, dx, _sx, y0, _sy, dy = terrain.geotransform
     lon, lat = _lonlat(x0 + (col + 0.5) * dx, y0 + (row + 0.5) * dy)
@@ -145,7 +150,7 @@ def test_the_leopard_uncertainty_layer_is_stored_served_and_explained(run_a, cli
 def test_the_route_planner_uses_the_latest_run(run_a, world_a):
     terrain = TerrainGrid.objects.get(reserve=run_a.reserve)
     surface, source = current_risk_surface(terrain)
-    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.3, data {run_a.inputs_start:%Y-%m-%d} to "
+    assert source.startswith(f"risk model run #{run_a.pk} (irbis-risk-1.4, data {run_a.inputs_start:%Y-%m-%d} to "
                              "2026-11-01)")  # fmt: skip
     np.testing.assert_array_equal(surface, read_raster(run_a.snares.path).data)
 
@@ -273,3 +278,8 @@ def test_export_risk_writes_the_leopard_uncertainty_layer(run_a, tmp_path):
     call_command("export_risk", "--reserve", "reserve-a", "--layer", "leopard_uncertainty", "--out", str(out),
                  stdout=io.StringIO())  # fmt: skip
     assert out.read_bytes() == Path(run_a.leopard_uncertainty.path).read_bytes()
+
+
+def test_the_model_version_fits_the_runs_column():
+    """Every run stores it; a longer string fails the run at its end (value too long for the column)."""
+    assert len(MODEL_VERSION) <= RiskRun._meta.get_field("model_version").max_length
