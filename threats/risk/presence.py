@@ -19,6 +19,9 @@ The model, in the spirit of Royle-Nichols occupancy with Poisson counts (docs/ri
   clamped to the range the effort sampled, with Gaussian priors: the shared penalised Poisson GLM
   (threats.risk.glm.fit_poisson_glm). The terrain carries the estimate to cells without cameras, but
   only when it predicts held-out blocks of stations better than one flat rate (``heldout_loglik``).
+- Identified animals (when any camera record names one) place the home ranges first: spatial
+  capture-recapture of their activity centres (threats.risk.activity); its use over the prior's is the
+  first factor of the frailty.
 - A gamma-Poisson frailty at two nested scales (a home range, 9 km; then 3 km) moves the rate towards
   what the cameras and patrols nearby recorded against what the model expected; where no effort is
   near, it is 1 and the terrain model stands alone.
