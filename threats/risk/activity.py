@@ -7,7 +7,7 @@ per trap-day. A station that ran for months and never recorded an animal says it
 stations that both did say it is between them. So the individuals place the home ranges, which a kernel
 of records cannot (it cannot tell one animal seen at two stations from two animals).
 
-- Candidate centres: a coarse grid (``spacing_m``) over the reserve, with a prior that follows the terrain
+- Candidate centres: a coarse grid (``SPACING_M``) over the reserve, with a prior that follows the terrain
   model's use when the terrain was kept (an inhomogeneous density), else flat.
 - ``lambda0`` and ``sigma``: maximum of the likelihood conditional on being detected (each individual's
   records, integrated over its centre, divided by its chance of being recorded at all), ``sigma`` over a
@@ -17,7 +17,7 @@ of records cannot (it cannot tell one animal seen at two stations from two anima
   would have missed them, so ground nobody watched is not ruled out.
 - Expected use of a cell: the sum over centres of their weight x the detection kernel around them.
 
-``home_range_factor`` is that use divided by the use expected from the prior alone: above 1 where the
+``ActivityCentres.factor`` is that use divided by the use expected from the prior alone: above 1 where the
 recorded animals live, below 1 near stations that recorded none of them, 1 far from every station.
 """
 
@@ -29,7 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, optimize, special
 
+from threats.risk.features import block_sum, coarse_to_fine
+
+# home-range scales tried: a 95 % range of 6 pi sigma^2, 20 to 1,200 km2 (snow and Amur leopards)
 SIGMAS_M = (1000.0, 1500.0, 2000.0, 3000.0, 4000.0, 6000.0, 8000.0)
+SPACING_M = 500.0  # between candidate centres
 MAX_CENTRES = 20_000  # a coarser ladder of centres on very large grids: memory is centres x stations
 
 
@@ -41,14 +45,6 @@ class ActivityCentres:
     unrecorded: float  # expected individuals never recorded
     factor: np.ndarray  # expected use / use expected from the prior alone, per cell of the fine grid
     log_factor_var: np.ndarray  # variance of log(factor) from the centres' posteriors (delta method)
-    loglik: float
-
-
-def _coarse(values: np.ndarray, factor: int) -> np.ndarray:
-    rows, cols = values.shape
-    padded = np.zeros((-(-rows // factor) * factor, -(-cols // factor) * factor))
-    padded[:rows, :cols] = values
-    return padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).sum(axis=(1, 3))
 
 
 def fit_activity_centres(
@@ -60,8 +56,6 @@ def fit_activity_centres(
     station_cells: np.ndarray,
     trap_days: np.ndarray,
     counts: np.ndarray,
-    spacing_m: float = 500.0,
-    sigmas_m: tuple[float, ...] = SIGMAS_M,
 ) -> ActivityCentres | None:
     """SCR on ``counts`` (individuals x stations: independent events) at ``station_cells`` (flat indices into
     ``shape``) run ``trap_days`` each. ``log_use``: the terrain model's log use per cell (the centres' prior).
@@ -70,8 +64,8 @@ def fit_activity_centres(
     counts = counts[counts.sum(axis=1) > 0]
     if counts.shape[0] == 0 or len(station_cells) == 0:
         return None
-    f = max(1, round(spacing_m / cell_m), math.ceil(math.sqrt(shape[0] * shape[1] / MAX_CENTRES)))
-    weight = _coarse(np.where(inside, np.exp(log_use - np.max(log_use[inside])), 0.0), f)
+    f = max(1, round(SPACING_M / cell_m), math.ceil(math.sqrt(shape[0] * shape[1] / MAX_CENTRES)))
+    weight = block_sum(np.where(inside, np.exp(log_use - np.max(log_use[inside])), 0.0), f)
     cr, cc = np.nonzero(weight > 0)
     log_prior = np.log(weight[cr, cc] / weight.sum())
     # centres and stations in metres of the fine grid
@@ -95,13 +89,13 @@ def fit_activity_centres(
         return float(special.logsumexp(post, axis=1).sum() - len(n_i) * p_seen), post
 
     best = None
-    for sigma in sigmas_m:
+    for sigma in SIGMAS_M:
         fixed, h = profile(sigma)
         res = optimize.minimize_scalar(lambda v, a=fixed, b=h: -loglik(v, a, b)[0], bounds=(-12.0, 2.0),
                                        method="bounded")  # fmt: skip
         if best is None or -res.fun > best[0]:
             best = (-res.fun, float(res.x), sigma, fixed, h)
-    ll, log_lambda0, sigma, fixed, h = best
+    _, log_lambda0, sigma, fixed, h = best
     _, post = loglik(log_lambda0, fixed, h)
     lam = math.exp(log_lambda0)
     post = np.exp(post - special.logsumexp(post, axis=1, keepdims=True))
@@ -109,7 +103,6 @@ def fit_activity_centres(
     missed = prior * np.exp(-lam * h)
     p_seen = 1.0 - missed.sum()
     unrecorded = len(n_i) * (1.0 - p_seen) / max(p_seen, 1e-12)
-    at = np.meshgrid((np.arange(shape[0]) - (f - 1) / 2) / f, (np.arange(shape[1]) - (f - 1) / 2) / f, indexing="ij")
 
     def kernel_sum(centre_weights: np.ndarray, sd_m: float) -> np.ndarray:
         """Per fine cell: sum over centres of weight x exp(-d^2 / 2 sd^2) (coarse grid, then interpolated)."""
@@ -117,7 +110,7 @@ def fit_activity_centres(
         coarse = np.zeros(weight.shape)
         coarse[cr, cc] = centre_weights
         smooth = ndimage.gaussian_filter(coarse, sigma=s, mode="constant", truncate=4.0) * (2 * math.pi * s * s)
-        return ndimage.map_coordinates(smooth, at, order=1, mode="nearest")
+        return coarse_to_fine(smooth, f, shape)
 
     unseen = unrecorded * missed / max(missed.sum(), 1e-300)
     expected = kernel_sum(post.sum(axis=0) + unseen, sigma)
@@ -130,4 +123,4 @@ def fit_activity_centres(
     factor = (expected + floor) / (prior_use + floor)
     log_var = np.clip(variance, 0.0, None) / (expected + floor) ** 2
     return ActivityCentres(sigma, lam, len(n_i), float(unrecorded), np.where(inside, factor, 1.0),
-                           np.where(inside, log_var, 0.0), ll)  # fmt: skip
+                           np.where(inside, log_var, 0.0))  # fmt: skip

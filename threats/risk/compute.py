@@ -303,7 +303,7 @@ def _compute(run: RiskRun, end: datetime) -> dict[str, Any]:
                 "lambda0_per_day": round(centres.lambda0, 5),
                 "recorded_individuals": centres.recorded,
                 "unrecorded_individuals": round(centres.unrecorded, 2),
-            },  # fmt: skip
+            },
             "heldout_loglik": None if heldout is None else dict(zip(("terrain", "flat"), heldout, strict=True)),
             "coefficients": dict(
                 zip(result.leopard.fit.names, (float(c) for c in result.leopard.fit.coef), strict=True)

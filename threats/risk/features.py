@@ -162,13 +162,21 @@ def kernel_sum(values: np.ndarray, bandwidth_m: float, cell_m: float) -> np.ndar
     if sigma <= COARSEN_ABOVE_CELLS:
         return ndimage.gaussian_filter(values, sigma=sigma, mode="constant", truncate=3.0) * (2.0 * math.pi * sigma**2)
     factor = int(sigma // COARSE_CELLS)
+    coarse_sigma = sigma / factor
+    smooth = ndimage.gaussian_filter(block_sum(values, factor), sigma=coarse_sigma, mode="constant", truncate=3.0)
+    return coarse_to_fine(smooth * (2.0 * math.pi * coarse_sigma**2), factor, values.shape)
+
+
+def block_sum(values: np.ndarray, factor: int) -> np.ndarray:
+    """Sums over blocks of factor x factor cells (the last row and column of blocks padded with zeros)."""
     rows, cols = values.shape
     padded = np.zeros((-(-rows // factor) * factor, -(-cols // factor) * factor))
     padded[:rows, :cols] = values
-    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).sum(axis=(1, 3))
-    coarse_sigma = sigma / factor
-    smooth = ndimage.gaussian_filter(blocks, sigma=coarse_sigma, mode="constant", truncate=3.0)
-    smooth *= 2.0 * math.pi * coarse_sigma**2
-    at = np.meshgrid((np.arange(rows) - (factor - 1) / 2) / factor, (np.arange(cols) - (factor - 1) / 2) / factor,
-                     indexing="ij")  # fmt: skip
-    return ndimage.map_coordinates(smooth, at, order=1, mode="nearest")
+    return padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).sum(axis=(1, 3))
+
+
+def coarse_to_fine(coarse: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """A layer on block_sum's blocks, interpolated (bilinear) back to the cells of ``shape``."""
+    at = np.meshgrid((np.arange(shape[0]) - (factor - 1) / 2) / factor,
+                     (np.arange(shape[1]) - (factor - 1) / 2) / factor, indexing="ij")  # fmt: skip
+    return ndimage.map_coordinates(coarse, at, order=1, mode="nearest")

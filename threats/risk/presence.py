@@ -192,11 +192,11 @@ def heldout_loglik(X, y, log_exposure, rows, grid, prior_mean, prior_sd, config,
     return float(totals[0]), float(totals[1])
 
 
-def _activity_centres(grid, inside, log_use, trap_days, by_individual) -> ActivityCentres | None:
-    """Spatial capture-recapture of the identified animals at the camera stations (None: no identified record)."""
+def _activity_centres(grid, inside, log_use, trap_days, stations, by_individual) -> ActivityCentres | None:
+    """Spatial capture-recapture of the identified animals at the camera stations (the flat cells ``stations``;
+    None: no identified record)."""
     if not by_individual:
         return None
-    stations = np.flatnonzero(trap_days.ravel() > 0)
     column = {int(cell): j for j, cell in enumerate(stations)}
     animals = sorted({name for _, name in by_individual})
     row = {name: i for i, name in enumerate(animals)}
@@ -292,7 +292,11 @@ def fit_leopard_presence(
     recorded = events + sign
     log_frailty = np.zeros(grid.shape)
     trigamma = np.zeros(grid.shape)
-    centres = _activity_centres(grid, inside, log_rate_glm, trap_days, by_individual) if config.leopard_scr else None
+    centres = (
+        _activity_centres(grid, inside, log_rate_glm, trap_days, cam_rows, by_individual)
+        if config.leopard_scr
+        else None
+    )
     if centres is not None:
         # The identified animals place the home ranges first (spatial capture-recapture); the kernels below then
         # weigh all records, sign and unidentified ones too, against what that already expects.
@@ -308,7 +312,7 @@ def fit_leopard_presence(
         log_frailty = log_frailty + np.log(shape / (b + expected_near))
         trigamma = trigamma + special.polygamma(1, shape)
     log_rate = log_rate_glm + log_frailty
-    log_rate_sd = np.sqrt(var_eta + trigamma)  # var log Gamma(shape) = trigamma(shape), per scale; + the centres'
+    log_rate_sd = np.sqrt(var_eta + trigamma)  # var log Gamma(shape) = trigamma(shape) per scale, plus the centres'
 
     days = config.leopard_reference_trap_days
     presence = -np.expm1(-np.exp(log_rate) * days)
